@@ -1,0 +1,5 @@
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "browser: runs the course notebooks in a real JupyterLab driven by headless Chromium "
+        "(slow; deselect with -m 'not browser')")
