@@ -68,12 +68,10 @@ def test_truncated_udata(good, tmp_path):
     d = copy_with(good, tmp_path/'cut', data_bytes=b[:-len(last)-1] + last.split(b'\t')[0] + b'\t')
     with pytest.raises(DataError, match=r'u\.data'): movielens_100k(d)
 
-@pytest.mark.xfail(strict=True, reason="a u.data cut inside its very last number still has 100,000 rows and passes the "
-                   "checks; fix in nbs/00_data: read_udata could require the final newline GroupLens writes")
 def test_udata_cut_inside_last_number(good, tmp_path):
     b = (good/'u.data').read_bytes()
     d = copy_with(good, tmp_path/'cut', data_bytes=b[:-4])   # '...\t879959583\n' becomes '...\t879959'
-    with pytest.raises(DataError, match=r'u\.data'): movielens_100k(d)
+    with pytest.raises(DataError, match=r'u\.data does not end with a newline'): movielens_100k(d)
 
 def test_wrong_delimiter(good, tmp_path):
     d = copy_with(good, tmp_path/'csv', data_bytes=(good/'u.data').read_bytes().replace(b'\t', b','))
@@ -125,9 +123,6 @@ def test_bad_wheel(tmp_path, damage):
     out = tmp_path/'out'; out.mkdir()
     with pytest.raises(DataError, match='not a complete recbole 1.2.1 wheel'): recbole_to_grouplens(fn, out)
 
-@pytest.mark.xfail(raises=zlib.error, strict=True,
-                   reason="recbole_to_grouplens lets zlib.error through for a corrupted deflate stream; "
-                          "fix in nbs/00_data: add zlib.error to the exceptions it turns into DataError")
 def test_garbled_wheel(tmp_path):
     "Bytes flipped inside the compressed data (headers intact), as a bad disk or a broken proxy might do."
     fn = fake_wheel(tmp_path/'w.whl')
