@@ -134,7 +134,9 @@ class Lab:
             except subprocess.TimeoutExpired: pass
         # kernels run in sessions of their own: make sure none outlives the server
         for pid in self.kernel_pids:
-            if _alive(pid): _stop_group(pid, grace=5)
+            try: ours = str(self.tmp) in Path(f'/proc/{pid}/cmdline').read_text(errors='replace')
+            except OSError: ours = False  # gone already
+            if ours: _stop_group(pid, grace=5)
 
 
 @pytest.fixture(scope='module')
@@ -255,6 +257,7 @@ def _check_kernel(page, lab):
     assert Path(got['prefix']).resolve() == Path(sys.prefix).resolve(), \
         f"the kernel runs {got['prefix']}, not the environment running the tests ({sys.prefix})"
     assert got['version'] == collab_tutorial.__version__, (got['version'], collab_tutorial.__version__)
+    print(f"\nkernel {got['pid']} imports collab_tutorial {got['version']} from {got['file']}")
     return got
 
 
