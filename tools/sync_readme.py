@@ -13,8 +13,9 @@ HEADER = ("<!-- Generated from nbs/index.ipynb by tools/sync_readme.py: edit the
 def _text(x) -> str: return ''.join(x) if isinstance(x, list) else (x or '')
 
 def _links(md: str) -> str:
-    "Point links to notebooks (relative to nbs/) at their place from the repository root."
-    return re.sub(r'\]\((?![a-z]+:|/|#|nbs/)([^)]+\.ipynb)\)', r'](nbs/\1)', md)
+    "Point links written relative to nbs/ (notebooks, `../` files) at their place from the repository root."
+    md = re.sub(r'\]\((?![a-z]+:|/|#|nbs/|\.\./)([^)]+\.ipynb)\)', r'](nbs/\1)', md)
+    return re.sub(r'\]\(\.\./', '](', md)  # `../x` from nbs/ is `x` from the repository root
 
 def _code(cell) -> str:
     "A code cell as a python block plus its text output; '' for hidden cells."
