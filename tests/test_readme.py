@@ -54,3 +54,31 @@ def test_readme_has_the_promised_sections():
     data = section(md, 'The data, with or without web access')
     for word in ('COLLAB_TUTORIAL_DATA', 'COLLAB_TUTORIAL_CACHE', 'COLLAB_TUTORIAL_OFFLINE', 'recbole==1.2.1', 'untar_data'):
         assert word in data, f"the data section does not mention {word}"
+
+def output_numbers(nb: Path) -> list[str]:
+    "Every decimal number shown in the outputs of notebook `nb` (text, HTML tables, streams)."
+    found = []
+    for c in json.loads(nb.read_text(encoding='utf-8'))['cells']:
+        for o in c.get('outputs', []):
+            texts = [o.get('text', '')] + [v for k, v in o.get('data', {}).items() if k.startswith('text/')]
+            for t in texts: found += re.findall(r'\d+\.\d+', ''.join(t) if isinstance(t, list) else t)
+    return found
+
+def results_rows() -> list[tuple[str, str]]:
+    "(notebook, measured value) for each row of README's results tables that names a notebook and a measured value."
+    rows = []
+    for line in section((ROOT/'README.md').read_text(encoding='utf-8'), 'Results').splitlines():
+        nb = re.search(r'\[(\d\d_\w+)\]\(nbs/\d\d_\w+\.ipynb\)', line)
+        val = re.search(r'\*\*(\d+\.\d+)\*\*', line)  # the measured figure is the bold one
+        if nb and val: rows.append((nb.group(1), val.group(1)))
+    return rows
+
+def test_results_table_matches_notebook_outputs():
+    "Each measured figure in README's results comes from the committed outputs of the notebook its row names."
+    rows = results_rows()
+    assert len(rows) >= 8, rows
+    for nb, val in rows:
+        shown = output_numbers(ROOT/'nbs'/f'{nb}.ipynb')
+        nd = len(val.split('.')[1])
+        assert any(abs(float(s) - float(val)) < 0.5 * 10**-nd + 1e-12 for s in shown), \
+            f"README says {val} for {nb}, but no output of nbs/{nb}.ipynb rounds to it"
