@@ -4,16 +4,18 @@
 
 # %% ../nbs/11_persist.ipynb #4b951356
 from __future__ import annotations
-import os, json, hashlib, tempfile, importlib
+import os, glob, json, stat, hashlib, tempfile, importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 import numpy as np, torch
 from torch import nn
 import safetensors.torch
+from .checks import unwrap
 
 # %% auto #0
-__all__ = ['MODEL_KINDS', 'FORMAT', 'ModelFileError', 'ModelKind', 'register_kind', 'model_kind', 'save_model', 'load_model']
+__all__ = ['MODEL_KINDS', 'FORMAT', 'ModelFileError', 'ModelKind', 'register_kind', 'model_kind', 'check_model_path',
+           'save_model', 'load_model']
 
 # %% ../nbs/11_persist.ipynb #e2fda95a
 class ModelFileError(ValueError):
@@ -108,13 +110,9 @@ register_kind('collab_tutorial.CollabNN', 'collab_tutorial.neural', 'CollabNN',
     build=lambda cls, c: cls(tuple(c['user_sz']), tuple(c['item_sz']), c['n_act'], _yr(c['y_range'])))
 
 # %% ../nbs/11_persist.ipynb #649657b4
-def _unwrap(model):
-    "The `nn.Module` inside a fastai `Learner`, or `model` itself."
-    return model.model if hasattr(model, 'model') and hasattr(model, 'dls') else model
-
 def model_kind(model) -> str:
     "The registered kind of `model` (or of a `Learner`'s model); `TypeError` if its class is not registered."
-    model = _unwrap(model)
+    model = unwrap(model)
     for k, mk in MODEL_KINDS.items():
         if mk.cls() is type(model): return k
     raise TypeError(f"can't save a {type(model).__name__}: only these kinds are registered: {sorted(MODEL_KINDS)}. "
@@ -160,29 +158,79 @@ def _digest(fields: dict, tensors: dict) -> str:
     return h.hexdigest()
 
 # %% ../nbs/11_persist.ipynb #2ea9d255
+def _alive(pid: int) -> bool:
+    "Whether a process with id `pid` exists on this machine."
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: pass
+    return True
+
+def _stale_temps(path: Path) -> list[Path]:
+    "Temporary files of earlier saves to `path` whose writing process no longer exists."
+    pre = f'.{path.name}.'
+    pids = {t: t.name[len(pre):].split('.')[0] for t in path.parent.glob(glob.escape(pre) + '*.tmp')}
+    return [t for t, pid in pids.items() if pid.isdigit() and not _alive(int(pid))]
+
+def _umask() -> int:
+    m = os.umask(0o022); os.umask(m); return m
+
 def _write_atomic(path: Path, data: bytes):
-    "Write `data` to `path` through a temporary file in the same folder and `os.replace`."
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    "Write `data` to `path` through a temporary file in the same folder and `os.replace`; clear stale temporaries."
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.{os.getpid()}.', suffix='.tmp')
     try:
         with os.fdopen(fd, 'wb') as f: f.write(data); f.flush(); os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp): os.remove(tmp)
         raise
+    for t in _stale_temps(path): t.unlink(missing_ok=True)
 
 # %% ../nbs/11_persist.ipynb #e3179b17
 FORMAT = 'collab_tutorial.model/1'
 
+def _what(p: Path) -> str:
+    "What kind of thing `p` is, in words."
+    m = p.stat().st_mode
+    for test, name in ((stat.S_ISDIR, 'a folder'), (stat.S_ISFIFO, 'a named pipe (FIFO)'), (stat.S_ISCHR, 'a character device'),
+                       (stat.S_ISBLK, 'a block device'), (stat.S_ISSOCK, 'a socket')):
+        if test(m): return name
+    return 'a regular file' if stat.S_ISREG(m) else 'not a regular file'
+
+def check_model_path(path: Path | str,     # where the model file is (to load) or goes (to save)
+                     write: bool = False,  # True: check that a file can be written there
+                    ) -> Path:
+    "`path` as a `Path` if a model file can be read from it (or, with `write`, written to it); else a clear error."
+    path = Path(path)
+    if not write:
+        if not path.exists(): raise FileNotFoundError(f"no model file at {path}: train and save one first (save_model), or check the path")
+        if not path.is_file() or _what(path) != 'a regular file':
+            raise ValueError(f"{path} is {_what(path)}, not a model file: give the path of a file written by save_model")
+        return path
+    if path.exists() and _what(path) != 'a regular file':
+        raise ValueError(f"{path} is {_what(path)}: give a file name for the model, such as models/collab.safetensors")
+    up = next(p for p in path.parents if p.exists())  # the nearest folder that exists ('.' always does)
+    if not up.is_dir(): raise ValueError(f"can't save to {path}: {up} is {_what(up)}, not a folder")
+    if not os.access(up, os.W_OK | os.X_OK): raise PermissionError(f"can't save to {path}: the folder {up} is not writable; choose another path")
+    return path
+
+def _nonfinite(sd: dict) -> list[str]:
+    "Names of the floating-point tensors in `sd` that hold a NaN or an infinity."
+    return [k for k, v in sd.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+
 def save_model(model, classes: dict, path: Path | str, meta: dict | None = None) -> Path:
     "Write `model` (or a `Learner`'s model), its `classes` and JSON `meta` to the safetensors file `path`."
-    model, path = _unwrap(model), Path(path)
+    model, path = unwrap(model), check_model_path(path, write=True)
     kind = model_kind(model); mk = MODEL_KINDS[kind]
     cfg = mk.config(model)
     cls = _check_classes(classes, mk.sizes(cfg))
     try: json.dumps(meta or {}, allow_nan=False)
     except (TypeError, ValueError) as e: raise ValueError(f"meta must be JSON-serialisable: {e}") from None
     sd = {k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
-    fresh = mk.build(mk.cls(), cfg)
+    if bad := _nonfinite(sd):
+        raise ValueError(f"can't save: {bad} hold NaN or infinite values, so the model cannot predict (did training "
+                         "diverge?); train it again, with a smaller learning rate")
+    with torch.device('meta'): fresh = mk.build(mk.cls(), cfg)  # only its layout is needed: no memory for weights
     diff = _layout_diff(_layout(fresh.state_dict()), _layout(sd)) or ('' if repr(fresh) == repr(model) else 'layers differ')
     if diff: raise ValueError(f"can't save this {type(model).__name__}: {kind} rebuilt from {cfg} differs from it ({diff})")
     fields = dict(format=FORMAT, kind=kind, config=cfg, classes=cls, meta=meta or {}, torch=torch.__version__)
@@ -196,12 +244,14 @@ def _read_fields(path: Path, raw: bytes) -> dict:
     "Our JSON fields from the header of the safetensors bytes `raw` read from `path`."
     if len(raw) < 8: raise ModelFileError(path, f"only {len(raw)} bytes: the file is truncated or empty")
     n = int.from_bytes(raw[:8], 'little')
-    if n > len(raw) - 8:
-        raise ModelFileError(path, f"the header says it is {n:,} bytes but the file has only {len(raw)-8:,} after "
-                                   "the length: the file is truncated or not a safetensors file")
-    try: header = json.loads(raw[8:8+n])
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ModelFileError(path, f"the header is not valid JSON ({e}): the file is damaged or not a model file") from None
+    try:
+        if n > len(raw) - 8: raise ValueError(f"the header says it is {n:,} bytes but the file has only {len(raw)-8:,} after the length")
+        header = json.loads(raw[8:8+n])
+    except (ValueError, UnicodeDecodeError) as e:  # json's JSONDecodeError is a ValueError
+        what = ("a zip archive (what torch.save writes)" if raw[:4] == b'PK\x03\x04' else
+                "a Python pickle" if raw[:1] == b'\x80' and raw[1:2] in (b'\x02', b'\x03', b'\x04', b'\x05') else
+                "truncated, damaged or not a safetensors file")
+        raise ModelFileError(path, f"{e}: the file is {what}, not a model file written by save_model (nothing in it was run)") from None
     meta = header.get('__metadata__') if isinstance(header, dict) else None
     if not isinstance(meta, dict) or 'collab_tutorial' not in meta:
         raise ModelFileError(path, "this safetensors file has no 'collab_tutorial' metadata: it was not written by save_model")
@@ -236,18 +286,21 @@ def _check_fields(path: Path, fields: dict, sd: dict):
 # %% ../nbs/11_persist.ipynb #908c7fdc
 def load_model(path: Path | str) -> tuple[nn.Module, dict, dict]:
     "Load `(model, classes, meta)` written by `save_model`, without running any code from the file."
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no model file at {path}: train and save one first (save_model), or check the path")
+    path = check_model_path(path)
     raw = path.read_bytes()
     fields = _read_fields(path, raw)
     sd = _load_tensors(path, raw)
     mk = _check_fields(path, fields, sd)
-    try: model = mk.build(mk.cls(), fields['config'])
+    try:  # on the meta device: the declared sizes are compared with the tensors before any memory is allocated
+        with torch.device('meta'): shell = mk.build(mk.cls(), fields['config'])
     except Exception as e: raise ModelFileError(path, f"can't build {fields['kind']} from {fields['config']}: {e}") from None
-    diff = _layout_diff(_layout(model.state_dict()), _layout(sd))
+    diff = _layout_diff(_layout(shell.state_dict()), _layout(sd))
     if diff: raise ModelFileError(path, f"the tensors do not fit a {fields['kind']} built from {fields['config']}: {diff}")
     try: classes = _check_classes(fields['classes'], mk.sizes(fields['config']))
     except (TypeError, ValueError) as e: raise ModelFileError(path, f"bad classes: {e}") from None
+    if bad := _nonfinite(sd):
+        raise ModelFileError(path, f"{bad} hold NaN or infinite values: the model diverged before it was saved and "
+                                   "cannot predict; train it again")
+    model = mk.build(mk.cls(), fields['config'])
     model.load_state_dict(sd)
     return model.eval(), classes, fields['meta']

@@ -6,7 +6,7 @@ driven with Playwright. For each course notebook the test opens it, runs all cel
 Run menu, waits until every code cell has run and the kernel is idle, then checks that no
 output shows an error, that the plots were rendered as images and that the training tables
 appeared (as many as the committed notebook has). A screenshot per notebook is saved to
-`tests/screenshots/`.
+the git-ignored `tests/screenshots/tmp/` (or the folder `COLLAB_BROWSER_SHOTS` names).
 
 Run it on its own with `pytest -m browser tests/test_browser.py`; leave it out with
 `-m "not browser"`. Environment variables:
@@ -15,8 +15,11 @@ Run it on its own with `pytest -m browser tests/test_browser.py`; leave it out w
 - `COLLAB_BROWSER_TIMEOUT`: seconds allowed per notebook (default 1800: generous, for busy machines).
 - `CI=true`: a missing browser, Playwright or JupyterLab fails the test instead of skipping it.
 
-Screenshots of passing course notebooks replace `tests/screenshots/NN_name.png`; those of failing
-notebooks, or of notebooks from `COLLAB_BROWSER_NBS`, go to the git-ignored `tests/screenshots/tmp/`.
+- `COLLAB_BROWSER_SHOTS`: the folder for the screenshots (default: the git-ignored `tests/screenshots/tmp/`).
+
+The test never changes a tracked file. The README's picture, `tests/screenshots/06_interpret.png`, is updated on
+purpose, by naming its folder:
+`COLLAB_BROWSER_SHOTS=tests/screenshots python -m pytest -m browser tests/test_browser.py -k 06_interpret`.
 """
 import ast, json, os, re, secrets, shutil, signal, socket, subprocess, sys, tempfile, time
 import urllib.error, urllib.request
@@ -28,8 +31,7 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[1]
 NBS = Path(os.environ.get('COLLAB_BROWSER_NBS') or REPO/'nbs').resolve()
-SHOTS = REPO/'tests'/'screenshots'  # committed: one per course notebook, from a passing run
-SHOTS_TMP = SHOTS/'tmp'              # git-ignored: failing runs, and runs on COLLAB_BROWSER_NBS
+SHOTS = Path(os.environ.get('COLLAB_BROWSER_SHOTS') or REPO/'tests'/'screenshots'/'tmp').resolve()
 TIMEOUT = float(os.environ.get('COLLAB_BROWSER_TIMEOUT', 1800))
 IN_CI = os.environ.get('CI', '').lower() == 'true'
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -308,7 +310,7 @@ def test_notebook_in_jupyterlab(nb_path, browser, lab, record_property):
     ctx = browser.new_context(viewport={'width': 1280, 'height': 800})
     page = ctx.new_page()
     page.set_default_timeout(60_000)
-    shot, passed = SHOTS_TMP/f'{nb_path.stem}.png', False
+    shot, passed = SHOTS/f'{nb_path.stem}.png', False
     shot.unlink(missing_ok=True)
     t0 = time.monotonic()
     try:
@@ -321,7 +323,7 @@ def test_notebook_in_jupyterlab(nb_path, browser, lab, record_property):
         # screenshot first, so a failing notebook leaves a picture of what went wrong
         page.evaluate(SCROLL_TO_SHOW)
         page.wait_for_timeout(800)
-        SHOTS_TMP.mkdir(parents=True, exist_ok=True)
+        SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot))
 
         shown = page.evaluate(SHOWN)
@@ -350,10 +352,9 @@ def test_notebook_in_jupyterlab(nb_path, browser, lab, record_property):
         assert shown['training'] >= want['training'], \
             f"{name}: {shown['training']} training tables shown, the notebook has {want['training']}"
         passed = True
-        if not os.environ.get('COLLAB_BROWSER_NBS'): shutil.move(shot, SHOTS/shot.name)
     finally:
         if not passed and not shot.exists():
-            try: SHOTS_TMP.mkdir(parents=True, exist_ok=True); page.screenshot(path=str(shot))
+            try: SHOTS.mkdir(parents=True, exist_ok=True); page.screenshot(path=str(shot))
             except Exception: pass
         try:  # free the kernel's memory before the next notebook
             page.evaluate("async () => { if (window.__panel) await window.__panel.sessionContext.shutdown(); }")

@@ -46,3 +46,28 @@ def test_modules_import():
     mods = sorted(p.stem for p in (ROOT/'collab_tutorial').glob('*.py') if not p.stem.startswith('_') and p.stem != 'cli')
     assert 'data' in mods
     for m in mods: importlib.import_module(f'collab_tutorial.{m}')
+
+# import name -> distribution name, where they differ
+DIST_OF = {'IPython': 'ipython', 'surprise': 'scikit-surprise', 'yaml': 'pyyaml', 'sklearn': 'scikit-learn', 'PIL': 'pillow'}
+
+def imported_packages() -> set[str]:
+    "Top-level names of the third-party packages that collab_tutorial's modules import (at any depth in the code)."
+    import ast, sys
+    found = set()
+    for p in (ROOT/'collab_tutorial').glob('*.py'):
+        for n in ast.walk(ast.parse(p.read_text(encoding='utf-8'))):
+            if isinstance(n, ast.Import): found |= {a.name.split('.')[0] for a in n.names}
+            elif isinstance(n, ast.ImportFrom) and not n.level: found.add(n.module.split('.')[0])
+    return {m for m in found if m not in sys.stdlib_module_names and m not in ('collab_tutorial', '__future__')}
+
+def test_requirements_cover_imports(settings):
+    "settings.ini's runtime requirements (or, for the optional peers of the benchmark, its bench extra) name every package the code imports."
+    reqs = {Requirement(r).name.lower() for k in ('requirements', 'bench_requirements') for r in shlex.split(settings[k])}
+    missing = sorted(m for m in imported_packages() if DIST_OF.get(m, m).lower() not in reqs)
+    assert not missing, f"collab_tutorial imports {missing}, which settings.ini's requirements do not list"
+
+def test_dev_tools_are_not_runtime_requirements(settings):
+    "nbdev and execnb build and test the course; the installed package never imports them."
+    reqs = {Requirement(r).name.lower() for r in shlex.split(settings['requirements'])}
+    assert not reqs & {'nbdev', 'execnb', 'pytest', 'jupyterlab', 'playwright'}, reqs
+    assert not imported_packages() & {'nbdev', 'execnb', 'pytest'}

@@ -1,0 +1,79 @@
+"Public functions at the package's boundaries: each bad argument gets one clear error naming it, before any work."
+import math, warnings
+import numpy as np, pandas as pd, pytest, torch
+from collab_tutorial.checks import check_pos_int, check_fraction, check_y_range, check_choice, check_ratings, unwrap
+from collab_tutorial.dataloaders import collab_dls, collab_codes, unseen_keep
+
+warnings.filterwarnings('ignore', message='The given NumPy array is not writable')
+
+@pytest.fixture(scope='module')
+def toy() -> pd.DataFrame:
+    "60 ratings by 6 users of 10 movies, every pair distinct."
+    rng = np.random.default_rng(0)
+    pairs = [(u, m) for u in range(1, 7) for m in range(1, 11)]
+    return pd.DataFrame({'user': [u for u, _ in pairs], 'movie': [m for _, m in pairs],
+                         'rating': rng.integers(1, 6, len(pairs)).astype(float)})
+
+NAN, INF = float('nan'), float('inf')
+
+# (case, bad value, expected exception, message fragment) for each shared check
+BAD_FRACTIONS = [('negative', -0.1), ('zero', 0), ('one', 1), ('above one', 1.5), ('nan', NAN), ('inf', INF),
+                 ('string', '0.2'), ('none', None), ('bool', True)]
+@pytest.mark.parametrize('case,v', BAD_FRACTIONS, ids=[c for c, _ in BAD_FRACTIONS])
+def test_check_fraction(case, v):
+    with pytest.raises(ValueError, match='valid_pct must be a fraction strictly between 0 and 1'): check_fraction(v, 'valid_pct')
+
+BAD_INTS = [('zero', 0), ('negative', -3), ('float', 2.0), ('nan', NAN), ('string', '5'), ('bool', True), ('none', None)]
+@pytest.mark.parametrize('case,v', BAD_INTS, ids=[c for c, _ in BAD_INTS])
+def test_check_pos_int(case, v):
+    with pytest.raises(ValueError, match='n must be a whole number of at least 1'): check_pos_int(v, 'n')
+
+BAD_RANGES = [('reversed', (5.5, 0)), ('equal', (1, 1)), ('one value', (1,)), ('three values', (0, 1, 2)),
+              ('nan', (NAN, 5)), ('inf', (0, INF)), ('strings', ('0', '5')), ('none', None), ('scalar', 5.5)]
+@pytest.mark.parametrize('case,v', BAD_RANGES, ids=[c for c, _ in BAD_RANGES])
+def test_check_y_range(case, v):
+    with pytest.raises(ValueError, match='y_range must be a \\(low, high\\) pair'): check_y_range(v)
+
+def bad_tables(df):
+    "(case, table, kwargs, exception, message fragment) for `collab_dls`-like functions."
+    return [
+        ('empty', df.iloc[:0], {}, ValueError, 'ratings is empty'),
+        ('not a DataFrame', df.values, {}, TypeError, 'must be a pandas DataFrame'),
+        ('missing column', df, dict(item_name='title'), KeyError, "no column(s) ['title']"),
+        ('NaN rating', df.assign(rating=[NAN] + list(df.rating[1:])), {}, ValueError, '1 values that are NaN or infinite'),
+        ('infinite rating', df.assign(rating=[INF] + list(df.rating[1:])), {}, ValueError, 'NaN or infinite'),
+        ('text ratings', df.assign(rating='4'), {}, TypeError, 'must hold numbers'),
+        ('missing user', df.assign(user=[None] + list(df.user[1:])), {}, ValueError, "column 'user' has 1 missing values"),
+        ('valid_pct negative', df, dict(valid_pct=-0.1), ValueError, 'valid_pct must be a fraction'),
+        ('valid_pct one', df, dict(valid_pct=1.0), ValueError, 'valid_pct must be a fraction'),
+        ('valid_pct NaN', df, dict(valid_pct=NAN), ValueError, 'valid_pct must be a fraction'),
+        ('unknown unseen policy', df, dict(unseen='ignore'), ValueError, "unseen must be one of 'warn', 'drop', 'error'"),
+    ]
+
+def test_collab_dls_bad_input(toy):
+    for case, df, kw, exc, msg in bad_tables(toy):
+        with pytest.raises(exc) as e: collab_dls(df, seed=0, **kw)
+        assert msg in str(e.value), (case, str(e.value))
+
+def test_collab_dls_good_input(toy):
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        dls = collab_dls(toy, seed=0, bs=8, unseen='drop')
+    assert len(dls.train_ds) + len(dls.valid_ds) <= len(toy)
+    assert not (dls.valid.xs == 0).any(axis=None)
+
+def test_codes_match_fastai(toy):
+    dls = collab_dls(toy, seed=0, bs=8)
+    codes, classes = collab_codes(toy, dls.train_ds.items.index, 'user', 'movie')
+    assert {k: list(v) for k, v in dls.classes.items()} == classes
+    assert (codes[dls.valid_ds.items.index].numpy() == dls.valid.xs.to_numpy()).all()
+
+def test_unseen_keep():
+    codes = np.array([[1, 2], [0, 3], [4, 0]])
+    assert list(unseen_keep(codes, 'drop')) == [0]
+    with pytest.warns(UserWarning, match='2 of 3 validation rows'): assert list(unseen_keep(codes, 'warn')) == [0, 1, 2]
+    with pytest.raises(ValueError, match='2 validation rows have a user or item'): unseen_keep(codes, 'error')
+
+def test_unwrap_peels_every_layer():
+    m = torch.nn.Linear(2, 1)
+    assert unwrap(torch.nn.DataParallel(torch.nn.DataParallel(m))) is m
