@@ -4,13 +4,15 @@
 
 # %% ../nbs/00_checks.ipynb #15396a72
 from __future__ import annotations
-import math, numbers
+import math, numbers, os, stat, tempfile
+from pathlib import Path
 import numpy as np
 import pandas as pd
 from torch import nn
 
 # %% auto #0
-__all__ = ['check_pos_int', 'check_fraction', 'check_y_range', 'check_choice', 'check_ratings', 'unwrap']
+__all__ = ['check_pos_int', 'check_fraction', 'check_y_range', 'check_choice', 'check_ratings', 'unwrap', 'path_kind',
+           'read_text_bytes', 'writable_folder']
 
 # %% ../nbs/00_checks.ipynb #f5e4a63e
 def check_pos_int(n,               # the value to check
@@ -84,3 +86,56 @@ def unwrap(model) -> nn.Module:
         elif isinstance(model, nn.Module) and hasattr(model, '_orig_mod'): model = model._orig_mod  # torch.compile
         elif isinstance(model, (nn.DataParallel, nn.parallel.DistributedDataParallel)): model = model.module
         else: return model
+
+# %% ../nbs/00_checks.ipynb #7a3a0ddd
+def path_kind(p,          # the path to look at (a `str` or a `Path`)
+              want: str,  # what it should be: 'file' or 'folder'
+             ) -> str | None:
+    "None if `p` is a `want` ('file' or 'folder'); otherwise what it is instead, in words."
+    check_choice(want, 'want', ('file', 'folder'))
+    try: mode = os.stat(os.fspath(p)).st_mode  # a path, never a file descriptor
+    except FileNotFoundError: return 'is a broken symbolic link' if os.path.islink(p) else 'does not exist'
+    except NotADirectoryError: return 'does not exist (a part of its path is a file)'
+    except OSError as e: return f'cannot be reached ({e.strerror})'
+    if stat.S_ISDIR(mode): return None if want == 'folder' else 'is a folder, not a file'
+    if stat.S_ISREG(mode): return None if want == 'file' else 'is a file, not a folder'
+    kinds = ((stat.S_ISFIFO, 'a named pipe (FIFO)'), (stat.S_ISCHR, 'a character device'),
+             (stat.S_ISBLK, 'a block device'), (stat.S_ISSOCK, 'a socket'))
+    return f"is {next((k for f, k in kinds if f(mode)), 'a special file')}, not a {want}"
+
+# %% ../nbs/00_checks.ipynb #ad7ff64a
+def _lineno(b: bytes, i: int) -> int: return b.count(b'\n', 0, i) + 1
+
+def read_text_bytes(fn,                           # the file to read (a `str` or a `Path`)
+                    what: str,                    # what it should be, for messages, e.g. 'the ratings file of MovieLens 100K'
+                    fix: str,                     # the sentence that ends every message, saying what to do
+                    max_bytes: int = 20_000_000,  # a larger file is refused without being read
+                    error: type = ValueError,     # the exception to raise (the caller's own subclass, say)
+                   ) -> bytes:
+    "The bytes of `fn` if it is a regular, non-empty text file whose lines all end with `\\n` alone, else `error`."
+    fn = Path(fn)
+    if (k := path_kind(fn, 'file')) == 'does not exist': raise error(f"{fn} is missing: expected {what}. {fix}")
+    if k: raise error(f"{fn} {k}: expected {what}. {fix}")
+    if (size := fn.stat().st_size) > max_bytes:
+        raise error(f"{fn} is {size:,} bytes, more than {what} can be ({max_bytes:,} at most): it is another file. {fix}")
+    try: b = fn.read_bytes()
+    except OSError as e: raise error(f"{fn} cannot be read ({type(e).__name__}: {e.strerror}). {fix}") from None
+    if not b: raise error(f"{fn} is empty. {fix}")
+    if b.startswith((b'\xef\xbb\xbf', b'\xff\xfe', b'\xfe\xff')):
+        raise error(f"{fn} starts with a Unicode byte-order mark: it was re-saved as UTF-8 or UTF-16, which changes its bytes. {fix}")
+    if (i := b.find(b'\0')) >= 0:
+        raise error(f"{fn} holds a NUL byte on line {_lineno(b, i):,}: it is binary or UTF-16, not {what}. {fix}")
+    if (i := b.find(b'\r')) >= 0:
+        raise error(f"{fn} line {_lineno(b, i):,} ends with a carriage return (\\r): its line endings were changed "
+                    f"(Windows or old Mac style), and {what} ends lines with \\n alone. {fix}")
+    if not b.endswith(b'\n'): raise error(f"{fn} does not end with a newline: it was cut short. {fix}")
+    return b
+
+# %% ../nbs/00_checks.ipynb #3e8d60bf
+def writable_folder(folder,  # the folder to check (a `str` or a `Path`); created, with its parents, if missing
+                   ) -> Path:
+    "`folder` as a `Path`, created if needed, after making a temporary file in it; else the `OSError` that says why."
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=folder): pass
+    return folder

@@ -4,11 +4,11 @@
 
 # %% ../nbs/00_data.ipynb #776c97e2
 from __future__ import annotations
-import os, io, re, sys, stat, zlib, shutil, hashlib, tempfile, warnings, zipfile, subprocess
+import os, io, re, sys, glob, zlib, shutil, hashlib, tempfile, warnings, zipfile, subprocess
 from pathlib import Path
 import numpy as np, pandas as pd
 from filelock import FileLock, Timeout
-from .checks import check_ratings
+from .checks import check_ratings, path_kind, read_text_bytes, writable_folder
 
 # %% auto #0
 __all__ = ['ML100K', 'RECBOLE_WHEEL', 'RECBOLE_SHA256', 'GENRES', 'DataError', 'read_udata', 'read_uitem', 'check_ml100k',
@@ -33,81 +33,42 @@ def _fix(origin: str | None = None, folder: Path | None = None) -> str:
                                    "and run again to download or rebuild it.")
     return f"Fix: use a complete, unchanged copy of {_GROUPLENS}."
 
-def _kind(p: Path, want: str) -> str | None:
-    "None if `p` is a `want` ('file' or 'folder'); otherwise what it is instead, in words for a message."
-    try: mode = os.stat(p).st_mode
-    except FileNotFoundError: return 'is a broken symbolic link' if os.path.islink(p) else 'does not exist'
-    except NotADirectoryError: return 'does not exist (a part of its path is a file)'
-    except OSError as e: return f'cannot be reached ({e.strerror})'
-    if stat.S_ISDIR(mode): return None if want == 'folder' else 'is a folder, not a file'
-    if stat.S_ISREG(mode): return None if want == 'file' else 'is a file, not a folder'
-    kinds = ((stat.S_ISFIFO, 'a named pipe (FIFO)'), (stat.S_ISCHR, 'a character device'),
-             (stat.S_ISBLK, 'a block device'), (stat.S_ISSOCK, 'a socket'))
-    return f"is {next((k for f, k in kinds if f(mode)), 'a special file')}, not a {want}"
-
-_MAX_BYTES = 20_000_000  # u.data is 1,979,173 bytes and u.item under 250,000: a file this large is something else
-
-def _lineno(b: bytes, i: int) -> int: return b.count(b'\n', 0, i) + 1
-
-def _file_bytes(fn: Path, fix: str) -> bytes:
-    "The bytes of the GroupLens text file `fn`, after the checks that `u.data` and `u.item` share."
-    if (k := _kind(fn, 'file')) == 'does not exist':
-        raise DataError(f"{fn} is missing: a MovieLens 100K folder needs {fn.name}. {fix}")
-    if k: raise DataError(f"{fn} {k}: expected the text file {fn.name}. {fix}")
-    if (size := fn.stat().st_size) > _MAX_BYTES:
-        raise DataError(f"{fn} is {size:,} bytes, far more than MovieLens 100K's {fn.name} (under 2 MB): it is another file. {fix}")
-    try: b = fn.read_bytes()
-    except OSError as e: raise DataError(f"{fn} cannot be read ({type(e).__name__}: {e.strerror}). {fix}") from None
-    if not b: raise DataError(f"{fn} is empty. {fix}")
-    if b.startswith((b'\xef\xbb\xbf', b'\xff\xfe', b'\xfe\xff')):
-        raise DataError(f"{fn} starts with a Unicode byte-order mark: it was re-saved as UTF-8 or UTF-16, "
-                        f"which changes the GroupLens bytes. {fix}")
-    if (i := b.find(b'\0')) >= 0:
-        raise DataError(f"{fn} holds a NUL byte on line {_lineno(b, i):,}: it is binary or UTF-16, not a GroupLens text file. {fix}")
-    if (i := b.find(b'\r')) >= 0:
-        raise DataError(f"{fn} line {_lineno(b, i):,} ends with a carriage return (\\r): its line endings were changed "
-                        f"(Windows or old Mac style), GroupLens ends lines with \\n alone. {fix}")
-    if not b.endswith(b'\n'): raise DataError(f"{fn} does not end with a newline: it was cut short. {fix}")
-    return b
-
 def _show(line: bytes) -> str:
     "A line of a file, shortened, for a message."
     s = line.decode('latin-1')
     return repr(s if len(s) <= 60 else s[:57] + '...')
 
+def _lines(fn: Path, b: bytes, sep: bytes, n: int, names: str, numbers: tuple, fix: str) -> list[tuple[int, bytes, list]]:
+    "Each line of `b` as `(number, line, fields)`, after checking it has `n` fields, the first ones whole `numbers`."
+    label = 'tab' if sep == b'\t' else f'`{sep.decode()}`'
+    out = []
+    for i, line in enumerate(b[:-1].split(b'\n'), 1):
+        f = line.split(sep)
+        if not line: raise DataError(f"{fn} line {i:,} is empty. {fix}")
+        if len(f) != n: raise DataError(f"{fn} line {i:,} has {len(f)} {label}-separated field{'s'*(len(f)>1)}, "
+                                        f"expected {n} ({names}): {_show(line)}. {fix}")
+        for name, x in zip(numbers, f):
+            if not re.fullmatch(rb'\d{1,18}', x):
+                raise DataError(f"{fn} line {i:,} has {name} {_show(x)}, which is not a whole number "
+                                f"(digits only, at most 18): {_show(line)}. {fix}")
+        out.append((i, line, f))
+    return out
+
 # %% ../nbs/00_data.ipynb #53e43e64
 _UDATA = ('user', 'movie', 'rating', 'timestamp')
 _UDATA_FILE = re.compile(rb'(?:\d{1,18}\t\d{1,18}\t\d{1,18}\t\d{1,18}\n)+')
 
-def _udata_line_error(fn: Path, b: bytes, fix: str) -> DataError:
-    "The error for the first line of `b` that is not four tab-separated whole numbers."
-    for i, line in enumerate(b[:-1].split(b'\n'), 1):
-        f = line.split(b'\t')
-        if not line: return DataError(f"{fn} line {i:,} is empty. {fix}")
-        if len(f) != 4:
-            return DataError(f"{fn} line {i:,} has {len(f)} tab-separated field{'s'*(len(f)>1)}, expected 4 "
-                             f"(user, movie, rating, timestamp): {_show(line)}. {fix}")
-        for name, x in zip(_UDATA, f):
-            if not re.fullmatch(rb'\d{1,18}', x):
-                return DataError(f"{fn} line {i:,} has {name} {_show(x)}, which is not a whole number "
-                                 f"(digits only, at most 18): {_show(line)}. {fix}")
-    return DataError(f"{fn} is not a GroupLens u.data file. {fix}")
-
-def _udata_values_error(fn: Path, df: pd.DataFrame, fix: str) -> DataError | None:
-    "The error for the first rating outside 1 to 5, id below 1, or repeated (user, movie) pair; None if none."
-    lo, hi = ML100K['min_rating'], ML100K['max_rating']
-    if (bad := ~df.rating.between(lo, hi)).any():
-        i = int(bad.to_numpy().argmax())
-        return DataError(f"{fn} line {i+1:,} has rating {df.rating.iat[i]}: ratings must be {lo} to {hi} stars. {fix}")
-    if (bad := (df.user < 1) | (df.movie < 1)).any():
-        i = int(bad.to_numpy().argmax())
-        return DataError(f"{fn} line {i+1:,} has user {df.user.iat[i]}, movie {df.movie.iat[i]}: ids start at 1. {fix}")
-    if (bad := df.duplicated(['user', 'movie'])).any():
-        i = int(bad.to_numpy().argmax())
-        first = int((df.user.eq(df.user.iat[i]) & df.movie.eq(df.movie.iat[i])).to_numpy().argmax())
-        return DataError(f"{fn} line {i+1:,} rates movie {df.movie.iat[i]} by user {df.user.iat[i]} a second time "
-                         f"(first on line {first+1:,}). {fix}")
-    return None
+def _check_udata_values(fn: Path, df: pd.DataFrame, fix: str):
+    "Raise the `DataError` of the first rating outside 1 to 5, id below 1, or (user, movie) pair rated twice."
+    for bad, what in ((~df.rating.between(ML100K['min_rating'], ML100K['max_rating']),
+                       "has rating {rating}: ratings must be {min_rating} to {max_rating} stars"),
+                      ((df.user < 1) | (df.movie < 1), "has user {user}, movie {movie}: ids start at 1"),
+                      (df.duplicated(['user', 'movie']),
+                       "rates movie {movie} by user {user} a second time (first on line {first:,})")):
+        if bad.any():
+            r = df[bad].iloc[0]  # the first bad row; its name is its position in the file, from 0
+            first = int((df.user.eq(r.user) & df.movie.eq(r.movie)).to_numpy().argmax()) + 1
+            raise DataError(f"{fn} line {r.name+1:,} {what.format(**r, **ML100K, first=first)}. {fix}")
 
 # %% ../nbs/00_data.ipynb #7c404e6c
 def read_udata(fn: Path | str,       # a GroupLens `u.data` file
@@ -115,37 +76,27 @@ def read_udata(fn: Path | str,       # a GroupLens `u.data` file
               ) -> pd.DataFrame:
     "Read a GroupLens `u.data` file into integer columns `user, movie, rating, timestamp`, or raise `DataError`."
     fn = Path(fn); fix = fix or _fix()
-    b = _file_bytes(fn, fix)
-    if not _UDATA_FILE.fullmatch(b): raise _udata_line_error(fn, b, fix)
+    b = read_text_bytes(fn, 'the ratings file of MovieLens 100K', fix, error=DataError)
+    if not _UDATA_FILE.fullmatch(b): _lines(fn, b, b'\t', 4, ', '.join(_UDATA), _UDATA, fix)  # the fast check failed: say where
     df = pd.read_csv(io.BytesIO(b), sep='\t', header=None, names=list(_UDATA), dtype='int64')
-    if (e := _udata_values_error(fn, df, fix)) is not None: raise e
+    _check_udata_values(fn, df, fix)
     return df
 
 # %% ../nbs/00_data.ipynb #b96ca3ab
-_UITEM_FIELDS = 24  # id | title | release date | video release date | IMDb URL | 19 genre flags
-
-def _is_utf8(b: bytes) -> bool:
-    try: b.decode('utf-8'); return True
-    except UnicodeDecodeError: return False
+_UITEM = 'id, title, release date, video release date, IMDb URL, 19 genre flags'
 
 def _uitem_rows(fn: Path, b: bytes, fix: str) -> list[tuple[int, str]]:
     "The `(movie, title)` of every line of the `u.item` bytes `b`, or the `DataError` of the first bad line."
-    rows, seen = [], {}
-    for i, line in enumerate(b[:-1].split(b'\n'), 1):
-        f, what = line.split(b'|'), None
-        if not line: what = "is empty"
-        elif len(f) != _UITEM_FIELDS:
-            what = (f"has {len(f)} `|`-separated field{'s'*(len(f)>1)}, expected {_UITEM_FIELDS} (id, title, release date, "
-                    f"video release date, IMDb URL, 19 genre flags)")
-        elif not re.fullmatch(rb'\d{1,9}', f[0]): what = f"has movie id {_show(f[0])}, which is not a whole number"
-        elif not f[1].strip(): what = f"gives movie {int(f[0])} an empty title"
+    rows = {}  # movie id: (line number, title)
+    for i, line, f in _lines(fn, b, b'|', 24, _UITEM, ('movie id',), fix):
+        what = None
+        if not f[1].strip(): what = f"gives movie {int(f[0])} an empty title"
         elif m := re.search(rb'[\x00-\x1f\x7f]', f[1]): what = f"has a control character ({m[0]!r}) in its title"
         elif any(g not in (b'0', b'1') for g in f[5:]): what = "has a genre flag that is not 0 or 1"
-        elif int(f[0]) in seen: what = f"names movie {int(f[0])} again (first on line {seen[int(f[0])]:,})"
+        elif int(f[0]) in rows: what = f"names movie {int(f[0])} again (first on line {rows[int(f[0])][0]:,})"
         if what: raise DataError(f"{fn} line {i:,} {what}: {_show(line)}. {fix}")
-        seen[int(f[0])] = i
-        rows.append((int(f[0]), f[1].decode('latin-1')))
-    return rows
+        rows[int(f[0])] = i, f[1].decode('latin-1')
+    return [(movie, title) for movie, (_, title) in rows.items()]
 
 # %% ../nbs/00_data.ipynb #90f727a6
 def read_uitem(fn: Path | str,       # a GroupLens `u.item` file (latin-1, `|` separated)
@@ -153,8 +104,8 @@ def read_uitem(fn: Path | str,       # a GroupLens `u.item` file (latin-1, `|` s
               ) -> pd.DataFrame:
     "Read a GroupLens `u.item` file into columns `movie, title`, or raise `DataError`."
     fn = Path(fn); fix = fix or _fix()
-    b = _file_bytes(fn, fix)
-    if not b.isascii() and _is_utf8(b):
+    b = read_text_bytes(fn, 'the movie list of MovieLens 100K', fix, error=DataError)
+    if not b.isascii() and b.decode('utf-8', 'replace').encode('utf-8') == b:  # it decodes as UTF-8 without a fault
         raise DataError(f"{fn} is UTF-8 text, but GroupLens writes u.item in latin-1: a title such as 'Misérables' "
                         f"would read as 'MisÃ©rables'. {fix}")
     return pd.DataFrame(_uitem_rows(fn, b, fix), columns=['movie', 'title']).astype({'movie': 'int64'})
@@ -165,16 +116,15 @@ def check_ml100k(path: Path | str,       # a folder that should hold `u.data` an
                 ) -> Path:
     "Check that `path` holds a complete MovieLens 100K (`u.data`, `u.item`); return it or raise `DataError`."
     path = Path(path); fix = fix or _fix()
-    if k := _kind(path, 'folder'): raise DataError(f"{path} {k}: expected a folder holding u.data and u.item. {fix}")
+    if k := path_kind(path, 'folder'): raise DataError(f"{path} {k}: expected a folder holding u.data and u.item. {fix}")
     r, m = read_udata(path/'u.data', fix), read_uitem(path/'u.item', fix)
     if missing := set(r.movie) - set(m.movie):
         raise DataError(f"{path/'u.item'} lacks {len(missing)} movie id{'s'*(len(missing)>1)} used in u.data "
                         f"(e.g. {min(missing)}). {fix}")
-    got = dict(n_ratings=len(r), n_users=r.user.nunique(), n_movies=len(m), n_titles=m.title.nunique())
-    for k, v in got.items():
+    for k, v, fn in (('n_ratings', len(r), 'u.data'), ('n_users', r.user.nunique(), 'u.data'),
+                     ('n_movies', len(m), 'u.item'), ('n_titles', m.title.nunique(), 'u.item')):
         if v != ML100K[k]:
-            fn = path/('u.data' if k in ('n_ratings', 'n_users') else 'u.item')
-            raise DataError(f"{fn}: expected {ML100K[k]:,} for {k}, found {v:,}; the file is incomplete or not ML-100K. {fix}")
+            raise DataError(f"{path/fn}: expected {ML100K[k]:,} for {k}, found {v:,}; the file is incomplete or not ML-100K. {fix}")
     return path
 
 # %% ../nbs/00_data.ipynb #53f1ef35
@@ -199,14 +149,13 @@ def recbole_to_grouplens(wheel: Path | str,  # the recbole 1.2.1 wheel (a zip fi
         with zipfile.ZipFile(wheel) as z: inter, item = z.read(_RB+'.inter'), z.read(_RB+'.item')
     except (zipfile.BadZipFile, KeyError, EOFError, zlib.error) as e:
         raise DataError(f"{wheel} is not a complete recbole 1.2.1 wheel ({e}); delete it and run again.") from None
-    r = pd.read_csv(io.BytesIO(inter), sep='\t')
-    r.columns = ['user','movie','rating','timestamp']
+    r = pd.read_csv(io.BytesIO(inter), sep='\t', header=0, names=list(_UDATA))
     r.astype('int64').to_csv(dest/'u.data', sep='\t', header=False, index=False)
-    m = pd.read_csv(io.BytesIO(item), sep='\t', dtype=str, keep_default_na=False, quoting=3)
-    m.columns = ['movie','title','year','genres']
+    m = pd.read_csv(io.BytesIO(item), sep='\t', header=0, names=['movie', 'title', 'year', 'genres'], dtype=str,
+                    keep_default_na=False, quoting=3)
     title = np.where(m.movie=='267', 'unknown', m.title + ' (' + m.year + ')')
-    flags = np.array([[int(g in gs.split()) for g in GENRES] for gs in m.genres])
-    lines = [f"{i}|{t}||||" + '|'.join(map(str, f)) for i,t,f in zip(m.movie, title, flags)]  # no dates, no link
+    lines = [f"{i}|{t}||||" + '|'.join(str(int(g in gs.split())) for g in GENRES)  # no dates, no link
+             for i, t, gs in zip(m.movie, title, m.genres)]
     (dest/'u.item').write_bytes(('\n'.join(lines)+'\n').encode('latin-1'))
     return dest
 
@@ -214,11 +163,10 @@ def recbole_to_grouplens(wheel: Path | str,  # the recbole 1.2.1 wheel (a zip fi
 def fetch_recbole_wheel(dest: Path | str,  # an existing folder to download the wheel into
                        ) -> Path:
     "Download the recbole 1.2.1 wheel (no dependencies, not installed) into `dest` and check its SHA-256."
-    dest = Path(dest)
     cmd = [sys.executable, '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '-q', '-d', str(dest), 'recbole==1.2.1']
     try: res = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     except subprocess.TimeoutExpired: raise DataError("`pip download recbole==1.2.1` took more than 15 minutes; stopped it.") from None
-    fn = dest/RECBOLE_WHEEL
+    fn = Path(dest)/RECBOLE_WHEEL
     if res.returncode != 0 or not fn.exists():
         raise DataError(f"`pip download recbole==1.2.1` failed: {(res.stderr or res.stdout).strip()[-300:]}")
     sha = hashlib.sha256(fn.read_bytes()).hexdigest()
@@ -232,48 +180,37 @@ class _CacheError(DataError):
         self.reason = f"cannot write to the folder {folder} ({type(e).__name__}: {e.strerror or e})"
         super().__init__(f"{self.reason}. Fix: set COLLAB_TUTORIAL_CACHE (or `dest`) to a folder you can write to.")
 
-def _writable(folder: Path) -> Path:
-    "`folder`, created if needed, after checking that a file can be made in it; else raise `_CacheError`."
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder): pass
-    except OSError as e: raise _CacheError(folder, e) from None
-    return folder
-
 def _stale(dest: Path) -> list[Path]:
     "The temporary folders that killed builds of `dest` left beside it (`.ml-100k-` and 8 random characters)."
-    pat = re.compile(re.escape(f'.{dest.name}-') + '[a-z0-9_]{8}')
-    try: return [p for p in dest.parent.iterdir() if pat.fullmatch(p.name) and p.is_dir() and not p.is_symlink()]
-    except OSError: return []
-
-def _sweep(dest: Path):
-    "Remove the stale temporary folders of `dest`; the caller holds the lock of `dest`."
-    for p in _stale(dest): shutil.rmtree(p, ignore_errors=True)
+    return [p for p in dest.parent.glob(glob.escape(f'.{dest.name}-') + '[a-z0-9_]' * 8) if p.is_dir() and not p.is_symlink()]
 
 def _tidy(dest: Path, lock: Path):
     "Remove what killed builds of `dest` left behind, unless a build holds `lock` right now."
     if not _stale(dest): return
     try:
-        lock.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(lock, timeout=0): _sweep(dest)
+        with FileLock(lock, timeout=0):
+            for p in _stale(dest): shutil.rmtree(p, ignore_errors=True)
     except (Timeout, OSError): pass
+
+def _build(dest: Path, lock, fill) -> Path | None:
+    "Unless `dest` exists: under `lock`, `fill` a temporary folder beside it, check it, rename it to `dest`; return `dest`."
+    with FileLock(lock, timeout=600):
+        if os.path.lexists(dest): return None
+        with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f'.{dest.name}-') as tmp:
+            (out := Path(tmp)/'out').mkdir()
+            fill(out)
+            os.replace(check_ml100k(out), dest)
+    return dest
 
 # %% ../nbs/00_data.ipynb #b27a1e35
 def mirror_ml100k(dest: Path | str | None = None,  # where to build it (default: `cache_dir()/'ml-100k'`)
                  ) -> Path:
     "Build (once, atomically, under a lock) a checked ML-100K folder from the PyPI mirror; return it."
     dest = Path(dest).expanduser() if dest else cache_dir()/'ml-100k'
-    _writable(dest.parent)
-    with FileLock(f'{dest}.lock', timeout=600):
-        if os.path.lexists(dest): return check_ml100k(dest, _fix('cache', dest))
-        _sweep(dest)
-        with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f'.{dest.name}-') as tmp:
-            out = Path(tmp)/'out'
-            out.mkdir()
-            recbole_to_grouplens(fetch_recbole_wheel(tmp), out)
-            check_ml100k(out)
-            os.replace(out, dest)
-    return dest
+    try: writable_folder(dest.parent)
+    except OSError as e: raise _CacheError(dest.parent, e) from None
+    fill = lambda out: recbole_to_grouplens(fetch_recbole_wheel(out.parent), out)  # the wheel goes with the temporary folder
+    return _build(dest, f'{dest}.lock', fill) or check_ml100k(dest, _fix('cache', dest))
 
 # %% ../nbs/00_data.ipynb #bb6a13f9
 def _fastai_paths() -> tuple[Path, Path]:
@@ -288,9 +225,8 @@ def fastai_ml100k() -> Path | None:
     except OSError: return None
     if not os.path.lexists(d): return None
     try:
-        lock.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(lock, timeout=600): pass  # waits while an untar_data elsewhere is still extracting
-    except (OSError, Timeout): pass
+    except (OSError, Timeout): pass  # no lock file can be made there: then no untar_data is extracting either
     return d
 
 def download_ml100k() -> Path:
@@ -302,23 +238,17 @@ def download_ml100k() -> Path:
 def share_with_fastai(src: Path | str,  # a checked MovieLens 100K folder
                      ) -> Path | None:
     "Copy `u.data` and `u.item` of `src` to the folder `untar_data(URLs.ML_100k)` returns, if that does not exist."
-    d = None
+    d = "fastai's data folder"  # until fastai says where
     try:
         d, lock = _fastai_paths()
+        _tidy(d, lock)
         if os.path.lexists(d): return None
-        _writable(d.parent); lock.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(lock, timeout=600):
-            if os.path.lexists(d): return None
-            _sweep(d)
-            with tempfile.TemporaryDirectory(dir=d.parent, prefix=f'.{d.name}-') as tmp:
-                out = Path(tmp)/'out'
-                out.mkdir()
-                for f in ('u.data', 'u.item'): shutil.copyfile(Path(src)/f, out/f)
-                os.replace(check_ml100k(out), d)
-        return d
+        writable_folder(d.parent); lock.parent.mkdir(parents=True, exist_ok=True)
+        def fill(out):
+            for f in ('u.data', 'u.item'): shutil.copyfile(Path(src)/f, out/f)
+        return _build(d, lock, fill)
     except (OSError, Timeout, DataError) as e:
-        where = d or "fastai's data folder"
-        warnings.warn(f"Could not copy MovieLens 100K to {where} for the book's untar_data(URLs.ML_100k) "
+        warnings.warn(f"Could not copy MovieLens 100K to {d} for the book's untar_data(URLs.ML_100k) "
                       f"({type(e).__name__}: {e}); untar_data will try to download it instead. Fix: set FASTAI_HOME to "
                       "a folder you can write to.", stacklevel=2)
         return None
@@ -365,7 +295,7 @@ def _find(dest, say) -> tuple[Path, str]:
     d, origin = _named(dest)
     if d is not None:
         label = '`dest`' if origin == 'dest' else 'COLLAB_TUTORIAL_DATA'
-        if k := _kind(d, 'folder'): raise DataError(f"The folder {label} names, {d}, {k}. {_fix(origin)}")
+        if k := path_kind(d, 'folder'): raise DataError(f"The folder {label} names, {d}, {k}. {_fix(origin)}")
         say(f"Using the folder {label} names: {_tilde(d)}"); return d, origin
     if (d := fastai_ml100k()) is not None:
         say(f"Using the folder fastai's untar_data(URLs.ML_100k) returns: {_tilde(d)}"); return d, 'fastai'
@@ -389,12 +319,10 @@ def movielens_100k(dest: Path | str | None = None,  # a folder holding u.data an
     say = print if verbose else (lambda *a: None)
     d, origin = _find(dest, say)
     check_ml100k(d, _fix(origin, d))
-    if origin != 'fastai' and (f := share_with_fastai(d)) is not None:
+    if (f := share_with_fastai(d)) is not None:
         say(f"Copied u.data and u.item to {_tilde(f)}, where the book's untar_data(URLs.ML_100k) finds them.")
     cache = cache_dir()/'ml-100k'
     _tidy(cache, Path(f'{cache}.lock'))
-    try: _tidy(*_fastai_paths())
-    except OSError: pass
     return d
 
 # %% ../nbs/00_data.ipynb #f7e9ceaa

@@ -4,14 +4,14 @@
 
 # %% ../nbs/11_persist.ipynb #4b951356
 from __future__ import annotations
-import os, glob, json, stat, hashlib, tempfile, importlib
+import os, glob, json, hashlib, tempfile, importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 import numpy as np, torch
 from torch import nn
 import safetensors.torch
-from .checks import unwrap
+from .checks import unwrap, path_kind
 
 # %% auto #0
 __all__ = ['MODEL_KINDS', 'FORMAT', 'ModelFileError', 'ModelKind', 'register_kind', 'model_kind', 'check_model_path',
@@ -189,28 +189,19 @@ def _write_atomic(path: Path, data: bytes):
 # %% ../nbs/11_persist.ipynb #e3179b17
 FORMAT = 'collab_tutorial.model/1'
 
-def _what(p: Path) -> str:
-    "What kind of thing `p` is, in words."
-    m = p.stat().st_mode
-    for test, name in ((stat.S_ISDIR, 'a folder'), (stat.S_ISFIFO, 'a named pipe (FIFO)'), (stat.S_ISCHR, 'a character device'),
-                       (stat.S_ISBLK, 'a block device'), (stat.S_ISSOCK, 'a socket')):
-        if test(m): return name
-    return 'a regular file' if stat.S_ISREG(m) else 'not a regular file'
-
 def check_model_path(path: Path | str,     # where the model file is (to load) or goes (to save)
                      write: bool = False,  # True: check that a file can be written there
                     ) -> Path:
     "`path` as a `Path` if a model file can be read from it (or, with `write`, written to it); else a clear error."
-    path = Path(path)
+    path, kind = Path(path), path_kind(path, 'file')
     if not write:
-        if not path.exists(): raise FileNotFoundError(f"no model file at {path}: train and save one first (save_model), or check the path")
-        if not path.is_file() or _what(path) != 'a regular file':
-            raise ValueError(f"{path} is {_what(path)}, not a model file: give the path of a file written by save_model")
+        if kind and kind.startswith('does not exist'): raise FileNotFoundError(f"no model file at {path}: train and save one first (save_model), or check the path")
+        if kind: raise ValueError(f"{path} {kind}: expected a model file written by save_model")
         return path
-    if path.exists() and _what(path) != 'a regular file':
-        raise ValueError(f"{path} is {_what(path)}: give a file name for the model, such as models/collab.safetensors")
-    up = next(p for p in path.parents if p.exists())  # the nearest folder that exists ('.' always does)
-    if not up.is_dir(): raise ValueError(f"can't save to {path}: {up} is {_what(up)}, not a folder")
+    if kind and not kind.startswith('does not exist'):
+        raise ValueError(f"{path} {kind}: give a file name for the model, such as models/collab.safetensors")
+    up = next(p for p in path.parents if os.path.lexists(p))  # the nearest folder that exists ('.' always does)
+    if k := path_kind(up, 'folder'): raise ValueError(f"can't save to {path}: {up} {k}")
     if not os.access(up, os.W_OK | os.X_OK): raise PermissionError(f"can't save to {path}: the folder {up} is not writable; choose another path")
     return path
 

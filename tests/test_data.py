@@ -200,8 +200,8 @@ BAD_PATHS = [
     pytest.param(_fifo,         'is a named pipe (FIFO), not a file', id='FIFO'),
     pytest.param(_device,       'is a character device, not a file', id='device'),
     pytest.param(_broken_link,  'is a broken symbolic link', id='broken link'),
-    pytest.param(lambda p: None, 'is missing: a MovieLens 100K folder needs', id='missing'),
-    pytest.param(_huge,         'is 25,000,000 bytes, far more than', id='huge'),
+    pytest.param(lambda p: None, 'is missing: expected the', id='missing'),
+    pytest.param(_huge,         'is 25,000,000 bytes, more than the', id='huge'),
     pytest.param(_unreadable,   'cannot be read (PermissionError', id='unreadable',
                  marks=pytest.mark.skipif(os.geteuid() == 0, reason='root reads any file whatever its mode')),
 ]

@@ -75,18 +75,18 @@ def test_a_declared_size_allocates_nothing(good, tmp_path):
 
 @pytest.mark.parametrize('kind,make,msg', [
     ('missing', lambda p: p/'nope.safetensors', 'no model file at'),
-    ('folder', lambda p: p, 'is a folder, not a model file'),
-    ('fifo', lambda p: (os.mkfifo(p/'pipe'), p/'pipe')[1], 'is a named pipe (FIFO), not a model file'),
-    ('device', lambda p: Path('/dev/zero'), 'is a character device, not a model file'),
+    ('folder', lambda p: p, 'is a folder, not a file: expected a model file'),
+    ('fifo', lambda p: (os.mkfifo(p/'pipe'), p/'pipe')[1], 'is a named pipe (FIFO), not a file: expected a model file'),
+    ('device', lambda p: Path('/dev/zero'), 'is a character device, not a file: expected a model file'),
 ], ids=['missing', 'folder', 'fifo', 'dev-zero'])
 def test_load_paths_that_are_not_model_files(tmp_path, kind, make, msg):
     with pytest.raises((FileNotFoundError, ValueError)) as e: load_model(make(tmp_path))
     assert msg in str(e.value)
 
 @pytest.mark.parametrize('kind,make,msg', [
-    ('folder', lambda p: p, 'is a folder: give a file name'),
-    ('fifo', lambda p: (os.mkfifo(p/'pipe'), p/'pipe')[1], 'is a named pipe (FIFO)'),
-    ('below a file', lambda p: ((p/'f').write_text('x'), p/'f'/'m.safetensors')[1], 'is a regular file, not a folder'),
+    ('folder', lambda p: p, 'is a folder, not a file: give a file name'),
+    ('fifo', lambda p: (os.mkfifo(p/'pipe'), p/'pipe')[1], 'is a named pipe (FIFO), not a file'),
+    ('below a file', lambda p: ((p/'f').write_text('x'), p/'f'/'m.safetensors')[1], 'is a file, not a folder'),
 ], ids=['folder', 'fifo', 'below-a-file'])
 def test_save_paths_that_cannot_hold_a_model(tmp_path, kind, make, msg):
     target = make(tmp_path)
