@@ -1,17 +1,21 @@
 """Benchmark: train the book's collaborative-filtering model on MovieLens 100K in several ways and compare.
 
-Run from anywhere, after `pip install -e ".[dev,bench]"`:
+Run from the repository root, after `pip install -e ".[dev,bench]"`:
 
-    python bench/bench.py            # full run: fastai (stock, collab_dls, fast DataLoaders), fit_mf, surprise SVD/SVDpp
-    python bench/bench.py --quick    # skips the slow peers and the 10M-rating scaling run
+    python bench/bench.py --quick       # skips the slow peers and the 10M-rating scaling run; writes into bench/out/
+    python bench/bench.py               # the full run: fastai (stock, collab_dls, fast DataLoaders), fit_mf, surprise
+    python bench/bench.py --out bench   # the full run, replacing the committed bench/results.md and bench/results.png
     python bench/bench.py --help
 
-It prints a report and writes `results.md` and `results.png` next to this script (or into `--out`).
-The code lives in `collab_tutorial.fast` (see nbs/08_fast.ipynb): `bench_main`, `run_bench`, `bench_report`.
+It prints a report and the folder it wrote `results.md` and `results.png` into: `bench/out/` (ignored by git)
+unless `--out` names another. The code lives in `collab_tutorial.benchmark` (see nbs/12_benchmark.ipynb).
 """
-import sys
+import os, sys
 from pathlib import Path
-from collab_tutorial.fast import bench_main
+from collab_tutorial.benchmark import bench_main
 
 if __name__ == '__main__':
-    bench_main(sys.argv[1:], out=Path(__file__).resolve().parent)
+    here = Path(__file__).resolve().parent
+    try: out = os.path.relpath(here/'out')
+    except ValueError: out = here/'out'   # another drive on Windows
+    sys.exit(bench_main(sys.argv[1:], out=out, prog='bench/bench.py'))

@@ -27,7 +27,7 @@ def collab_codes(ratings: pd.DataFrame,   # one row per rating
     codes, classes = [], {}
     for name in (user_name, item_name):
         cats = sorted(ratings[name].iloc[train_idx].unique().tolist())
-        codes.append(pd.Categorical(ratings[name], categories=cats).codes.astype('int64') + 1)  # unseen: -1 + 1 = 0
+        codes.append(pd.Index(cats).get_indexer(ratings[name]).astype('int64') + 1)  # unseen: -1 + 1 = 0
         classes[name] = ['#na#'] + cats
     return torch.from_numpy(np.stack(codes, 1)), classes
 
