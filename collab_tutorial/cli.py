@@ -69,7 +69,7 @@ def make_parser() -> argparse.ArgumentParser:
 class CliError(Exception):
     "A problem the command reports in one line on stderr, exiting with status 1."
 
-_EXPECTED = (CliError, KeyError, ValueError, TypeError, FileNotFoundError)
+_EXPECTED = (CliError, KeyError, ValueError, TypeError, OSError)
 
 def _message(e: BaseException) -> str:
     "The text of an exception, without the quotes `KeyError` adds."
@@ -127,15 +127,12 @@ def _show(title: str, df):
 
 # %% ../nbs/13_cli.ipynb #5a09aefd
 def _check_out(path: str) -> Path:
-    "`path` as a `Path` if a model file can be saved there, else a `CliError` that names the problem."
-    out = Path(path)
-    if out.is_dir() or path.endswith(('/', os.sep)):
+    "`path` as a `Path` if a model file can be saved there (persist's `check_model_path`), else a `CliError`."
+    from collab_tutorial.persist import check_model_path
+    if path.endswith(('/', os.sep)) or Path(path).is_dir():
         raise CliError(f"--out names a folder ({path}); give a file name such as {DEFAULT_MODEL}")
-    parent = next(p for p in out.parents if p.exists())
-    if not parent.is_dir(): raise CliError(f"--out {path} cannot be saved: {parent} is a file, not a folder")
-    if not os.access(parent, os.W_OK | os.X_OK) or (out.exists() and not os.access(out, os.W_OK)):
-        raise CliError(f"--out {path} cannot be saved: no permission to write in {parent}")
-    return out
+    try: return check_model_path(path, write=True)
+    except (ValueError, PermissionError) as e: raise CliError(f"--out {path} cannot be saved: {e}") from None
 
 # %% ../nbs/13_cli.ipynb #7f195b8d
 def cmd_train(args) -> int:
@@ -158,6 +155,9 @@ def cmd_train(args) -> int:
           f"{len(dls.train_ds):,} training and {len(dls.valid_ds):,} validation ratings")
     with torch_threads(args.threads or None): _fit(learn, args.epochs, args.lr, args.wd)
     mse = valid_mse(learn)
+    if not math.isfinite(mse) or not all(p.isfinite().all() for p in learn.model.parameters()):
+        raise CliError(f"training diverged: the loss became NaN or infinite (validation MSE {mse}) with --lr {args.lr:g}; "
+                       "try a smaller learning rate, such as the book's 5e-3. Nothing was saved.")
     print(f"\nvalidation MSE {mse:.4f} (RMSE {math.sqrt(mse):.4f})")
     _report(learn, dls.classes, ratings, user, args)
     meta = dict(model=args.model, epochs=args.epochs, factors=args.factors, lr=args.lr, wd=args.wd, bs=args.bs,
@@ -178,10 +178,11 @@ def _report(learn, classes, ratings, user, args):
 # %% ../nbs/13_cli.ipynb #aaaa941b
 def _load(path: str):
     "Load `(model, classes, meta)` from `path`, with a message for the common mistake of not having trained yet."
-    from collab_tutorial.persist import load_model
-    if not Path(path).is_file():
+    from collab_tutorial.persist import load_model, check_model_path
+    try: check_model_path(path)
+    except FileNotFoundError:
         raise CliError(f"no model file at {path}: run `collab_tutorial train` first (it saves to {DEFAULT_MODEL}), "
-                       "or pass --model-path")
+                       "or pass --model-path") from None
     return load_model(path)
 
 # %% ../nbs/13_cli.ipynb #5abc4572
@@ -194,7 +195,8 @@ def cmd_recommend(args) -> int:
         from collab_tutorial.recommend import recommend
         user = _user_id(classes[user_name], args.user)
         recs = recommend(model, classes, user, load_ratings(), n=args.n, user_name=user_name, item_name=item_name)
-        _show(f"Top {len(recs)} for user {user}, among the movies they have not rated:", recs)
+        if recs.empty: print(f"User {user} has rated every movie this model knows: there is nothing left to recommend.")
+        else: _show(f"Top {len(recs)} for user {user}, among the movies they have not rated:", recs)
     else:
         from collab_tutorial.interpret import most_similar, model_weights
         try: model_weights(model)

@@ -1,0 +1,87 @@
+"Every option of every command: a bad value is refused in one line on stderr, before any data is loaded or trained on."
+import os, subprocess, sys
+from pathlib import Path
+import pytest
+import collab_tutorial.data
+from collab_tutorial.cli import main
+
+@pytest.fixture
+def no_loading(monkeypatch):
+    "Make loading the ratings an error, to prove that bad options are refused before it."
+    def refuse(*a, **k): raise AssertionError('the command loaded data before checking its options')
+    monkeypatch.setattr(collab_tutorial.data, 'load_ratings', refuse)
+    monkeypatch.setattr(collab_tutorial.data, 'movielens_100k', refuse)
+
+def run(argv, capsys):
+    rc = main(argv)
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+# (argv, exit status, fragment of stderr); 2 = refused by the argument parser, 1 = refused by the command
+BAD = [
+    (['train', '--epochs', '0'], 2, "--epochs: expected a positive whole number, got '0'"),
+    (['train', '--epochs', 'x'], 2, "--epochs: expected a positive whole number, got 'x'"),
+    (['train', '--epochs', '2.5'], 2, "--epochs: expected a positive whole number"),
+    (['train', '--factors', '-1'], 2, "--factors: expected a positive whole number"),
+    (['train', '--lr', '0'], 2, "--lr: expected a positive number, got '0'"),
+    (['train', '--lr', 'nan'], 2, "--lr: expected a positive number, got 'nan'"),
+    (['train', '--lr', 'inf'], 2, "--lr: expected a positive number, got 'inf'"),
+    (['train', '--wd', '-0.1'], 2, "--wd: expected a number >= 0"),
+    (['train', '--wd', 'nan'], 2, "--wd: expected a number >= 0"),
+    (['train', '--bs', '0'], 2, "--bs: expected a positive whole number"),
+    (['train', '--seed', '-1'], 2, "--seed"),
+    (['train', '--seed', 'abc'], 2, "--seed"),
+    (['train', '--threads', '-1'], 2, "--threads: expected a whole number >= 0"),
+    (['train', '--model', 'svd'], 2, "--model: invalid choice: 'svd'"),
+    (['train', '--out', '.'], 1, "--out names a folder (.)"),
+    (['train', '--out', 'models/'], 1, "--out names a folder (models/)"),
+    (['train', '--unknown'], 2, "unrecognized arguments: --unknown"),
+    (['recommend'], 2, "one of the arguments --user --similar is required"),
+    (['recommend', '--user', '1', '--similar', 'x'], 2, "not allowed with argument"),
+    (['recommend', '--user', '1', '-n', '0'], 2, "-n: expected a positive whole number"),
+    (['recommend', '--user', '1', '--model-path', 'nope.safetensors'], 1, "no model file at nope.safetensors: run `collab_tutorial train` first"),
+    (['recommend', '--user', '1', '--model-path', '.'], 1, "is a folder, not a file: expected a model file"),
+    (['recommend', '--user', '1', '--model-path', '/dev/zero'], 1, "is a character device, not a file"),
+    (['bench', '--sizes', '0'], 2, "--sizes"),
+    (['bench', '--threads', '-2'], 2, "--threads"),
+    (['nonsense'], 2, "invalid choice: 'nonsense'"),
+    ([], 2, "the following arguments are required: COMMAND"),
+]
+
+@pytest.mark.parametrize('argv,rc,msg', BAD, ids=[' '.join(a) or '(none)' for a, _, _ in BAD])
+def test_bad_options(argv, rc, msg, capsys, no_loading):
+    got, out, err = run(argv, capsys)
+    assert got == rc, (got, err)
+    assert msg in err, err
+    assert 'Traceback' not in err
+
+def test_out_below_a_file(tmp_path, capsys, no_loading):
+    (tmp_path/'notes.txt').write_text('x')
+    rc, out, err = run(['train', '--out', str(tmp_path/'notes.txt'/'m.safetensors')], capsys)
+    assert rc == 1 and 'is a file, not a folder' in err and err.count('\n') == 1
+
+def test_out_fifo(tmp_path, capsys, no_loading):
+    os.mkfifo(tmp_path/'pipe')
+    rc, out, err = run(['train', '--out', str(tmp_path/'pipe')], capsys)
+    assert rc == 1 and 'is a named pipe (FIFO), not a file' in err
+
+def test_damaged_model_file(tmp_path, capsys):
+    (tmp_path/'m.safetensors').write_bytes(b'\x00' * 100)
+    rc, out, err = run(['recommend', '--user', '1', '--model-path', str(tmp_path/'m.safetensors')], capsys)
+    assert rc == 1 and 'not a model file written by save_model' in err and err.count('\n') == 1
+
+def test_bench_never_writes_into_the_repository(tmp_path):
+    "`collab_tutorial bench` with a bad option exits before writing; by default it writes to bench/out, not bench/."
+    repo = Path(__file__).resolve().parents[1]
+    before = {p: p.stat().st_mtime_ns for p in (repo/'bench').glob('results.*')}
+    r = subprocess.run([sys.executable, '-c', 'import sys; from collab_tutorial.cli import main; sys.exit(main())', 'bench', '--sizes', '0'], capture_output=True, text=True, cwd=repo)
+    assert r.returncode != 0
+    assert before == {p: p.stat().st_mtime_ns for p in (repo/'bench').glob('results.*')}
+
+def test_diverging_training_saves_nothing(tmp_path, capsys):
+    "A learning rate far too large makes the loss NaN: the command says so, suggests a smaller one, and saves nothing."
+    out = tmp_path/'m.safetensors'
+    rc, stdout, err = run(['train', '--lr', '1e6', '--epochs', '1', '--out', str(out)], capsys)
+    assert rc == 1, err
+    assert 'training diverged' in err and 'smaller learning rate' in err and 'Nothing was saved' in err
+    assert not out.exists() and list(tmp_path.iterdir()) == []
