@@ -8,6 +8,7 @@ import math, numbers, warnings
 import numpy as np, pandas as pd, torch
 from torch import nn, Tensor
 from fastai.layers import sigmoid_range
+from .checks import check_pos_int, unwrap
 from .interpret import model_weights, item_index, user_index
 
 # %% auto #0
@@ -15,13 +16,9 @@ __all__ = ['model_y_range', 'recommend', 'fans', 'solve_fold_in', 'fold_in_user'
            'fold_in_item', 'fans_new_item']
 
 # %% ../nbs/09_recommend.ipynb #6b8e8779
-def _module(model_or_learner) -> nn.Module:
-    "The `nn.Module` inside a fastai `Learner`, or the model itself."
-    return model_or_learner.model if hasattr(model_or_learner, 'model') and hasattr(model_or_learner, 'dls') else model_or_learner
-
 def model_y_range(model_or_learner, default: tuple | None = None) -> tuple | None:
     "The `(low, high)` a model squashes its output into, `None` if it has no range, `default` if it does not say."
-    m = _module(model_or_learner)
+    m = unwrap(model_or_learner)
     if hasattr(m, 'y_range'): return None if m.y_range is None else tuple(float(v) for v in m.y_range)
     rng = [l for l in m.modules() if hasattr(l, 'low') and hasattr(l, 'high')]
     return (float(rng[0].low), float(rng[0].high)) if rng else default
@@ -35,7 +32,7 @@ def _weights(model_or_learner) -> dict | None:
 @torch.no_grad()
 def _forward(model_or_learner, users: Tensor, items: Tensor) -> Tensor:
     "The model's own predictions for the (user, item) index pairs, in evaluation mode."
-    m = _module(model_or_learner); was = m.training; m.eval()
+    m = unwrap(model_or_learner); was = m.training; m.eval()
     try: return m(torch.stack([users, items], 1).long()).float().flatten().cpu()
     finally: m.train(was)
 
@@ -59,11 +56,6 @@ def _item_scores(model_or_learner, i: int, n_users: int) -> Tensor:
     return _scale(raw, model_y_range(model_or_learner))
 
 # %% ../nbs/09_recommend.ipynb #85c59109
-def _check_n(n) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n must be a positive whole number of rows, got {n!r}")
-    return int(n)
-
 def _check_cols(df: pd.DataFrame, cols: list):
     if not isinstance(df, pd.DataFrame): raise TypeError(f"ratings_df must be a DataFrame, got {type(df).__name__}")
     if missing := [c for c in cols if c not in df.columns]:
@@ -75,6 +67,9 @@ def _na(names) -> bool: return len(names) > 0 and names[0] == '#na#'
 def _top(scores: Tensor, names, exclude, n: int, col: str) -> pd.DataFrame:
     "The `n` highest `scores` as a DataFrame (`col`, `predicted`), leaving out indices in `exclude` and `#na#`."
     s = scores.detach().clone().float()
+    if not torch.isfinite(s).all():
+        raise ValueError(f"the model predicts NaN or infinity for {int((~torch.isfinite(s)).sum())} of {len(s)} "
+                         f"{col}s: its weights are not finite numbers (did training diverge?); train it again")
     if _na(names): s[0] = -math.inf
     if len(exclude): s[torch.as_tensor(list(exclude), dtype=torch.long)] = -math.inf
     k = min(n, int(torch.isfinite(s).sum()))
@@ -85,7 +80,7 @@ def _top(scores: Tensor, names, exclude, n: int, col: str) -> pd.DataFrame:
 def recommend(model_or_learner, classes: dict, user, ratings_df: pd.DataFrame, n: int = 10,
               user_name: str = 'user', item_name: str = 'title') -> pd.DataFrame:
     "The `n` titles with the highest predicted rating for a known `user`, leaving out those they rated in `ratings_df`."
-    n = _check_n(n); _check_cols(ratings_df, [user_name, item_name])
+    n = check_pos_int(n, 'n'); _check_cols(ratings_df, [user_name, item_name])
     u, titles = user_index(classes, user, user_name), classes[item_name]
     seen = set(ratings_df.loc[ratings_df[user_name] == user, item_name])
     o2i = {t: j for j, t in enumerate(titles)}
@@ -96,7 +91,7 @@ def recommend(model_or_learner, classes: dict, user, ratings_df: pd.DataFrame, n
 def fans(model_or_learner, classes: dict, title, n: int = 10, ratings_df: pd.DataFrame | None = None,
          user_name: str = 'user', item_name: str = 'title') -> pd.DataFrame:
     "The `n` users with the highest predicted rating for `title` (leaving out those who rated it in `ratings_df`)."
-    n = _check_n(n)
+    n = check_pos_int(n, 'n')
     i, users = item_index(classes, title, item_name), classes[user_name]
     seen = []
     if ratings_df is not None:
@@ -161,7 +156,7 @@ def _check_rated(rated, y_range: tuple | None, what: str) -> dict:
 def _dot_weights(model_or_learner) -> dict:
     if (w := _weights(model_or_learner)) is None:
         raise TypeError(f"folding in needs a dot-product model with factor tables; "
-                        f"{type(_module(model_or_learner)).__name__} has none")
+                        f"{type(unwrap(model_or_learner)).__name__} has none")
     return w
 
 def _fold(model_or_learner, classes, rated, l2, y_range, new: str, known: str, new_name: str, index) -> tuple[Tensor, float]:
@@ -200,7 +195,7 @@ def new_user_scores(model_or_learner, factors: Tensor, bias: float, y_range: tup
 def recommend_new_user(model_or_learner, classes: dict, rated: dict, n: int = 10, l2: float = 10.,
                        y_range: tuple | None = (0, 5.5), user_name: str = 'user', item_name: str = 'title') -> pd.DataFrame:
     "Top-`n` titles for a new user known only by `rated` ({title: rating}); the average user if `rated` is empty."
-    n = _check_n(n)
+    n = check_pos_int(n, 'n')
     f, b = fold_in_user(model_or_learner, classes, rated, l2, y_range, user_name, item_name)
     titles = classes[item_name]
     exclude = [item_index(classes, t, item_name) for t in (rated or {})]
@@ -216,7 +211,7 @@ def fold_in_item(model_or_learner, classes: dict, rated: dict, l2: float = 10., 
 def fans_new_item(model_or_learner, classes: dict, rated: dict, n: int = 10, l2: float = 10.,
                   y_range: tuple | None = (0, 5.5), user_name: str = 'user', item_name: str = 'title') -> pd.DataFrame:
     "The `n` users most likely to love a new movie known only by `rated` ({user: rating}), leaving out its raters."
-    n = _check_n(n)
+    n = check_pos_int(n, 'n')
     f, b = fold_in_item(model_or_learner, classes, rated, l2, y_range, user_name, item_name)
     w = _dot_weights(model_or_learner)
     scores = _scale(w['user_factors'] @ f + w['user_bias'] + b, model_y_range(model_or_learner, default=y_range))
