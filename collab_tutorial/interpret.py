@@ -95,6 +95,7 @@ def most_similar(model_or_learner,          # a dot-product model, or a `Learner
                 ) -> pd.DataFrame:
     "The `n` items whose factors are most cosine-similar to `title`'s, best first; `title` itself and `#na#` left out."
     n, f, i = check_pos_int(n, 'n'), model_weights(model_or_learner)['item_factors'], item_index(classes, title, item_name)
+    if not f.isfinite().all(): raise ValueError("the item factors hold NaN or infinite values (did training diverge?): train again")
     keep = torch.zeros(len(f), dtype=torch.bool)
     keep[slice(None) if among is None else [item_index(classes, t, item_name) for t in among]] = True
     keep[[0, i]] = False

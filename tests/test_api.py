@@ -77,3 +77,53 @@ def test_unseen_keep():
 def test_unwrap_peels_every_layer():
     m = torch.nn.Linear(2, 1)
     assert unwrap(torch.nn.DataParallel(torch.nn.DataParallel(m))) is m
+
+from collab_tutorial.fast import collab_tensors, fit_mf
+
+def test_collab_tensors_bad_input(toy):
+    "The tensor twin of `collab_dls` refuses the same tables and arguments with the same messages."
+    for case, df, kw, exc, msg in bad_tables(toy):
+        with pytest.raises(exc) as e: collab_tensors(df, seed=0, **kw)
+        assert msg in str(e.value), (case, str(e.value))
+
+def test_collab_tensors_matches_collab_dls(toy):
+    d, dls = collab_tensors(toy, seed=0), collab_dls(toy, seed=0, bs=8)
+    assert d['classes'] == {k: list(v) for k, v in dls.classes.items()}
+
+u, i, r = torch.tensor([0, 1, 2]), torch.tensor([0, 1, 1]), torch.tensor([3., 4., 5.])
+BAD_FIT = [
+    ('NaN rating', dict(ratings=torch.tensor([3., NAN, 5.])), 'NaN'),
+    ('infinite rating', dict(ratings=torch.tensor([3., INF, 5.])), 'inf'),
+    ('index past the table', dict(n_users=2), 'users'),
+    ('zero epochs', dict(epochs=0), 'epochs must be a whole number of at least 1'),
+    ('zero batch size', dict(bs=0), 'bs must be a whole number of at least 1'),
+    ('bad y_range', dict(y_range=(5, 0)), 'y_range must be a (low, high) pair'),
+    ('rating outside y_range', dict(ratings=torch.tensor([3., 4., 6.])), 'y_range'),
+]
+@pytest.mark.parametrize('case,kw,msg', BAD_FIT, ids=[c for c, _, _ in BAD_FIT])
+def test_fit_mf_bad_input(case, kw, msg):
+    args = dict(users=u, items=i, ratings=r, n_users=3, n_items=2) | kw
+    with pytest.raises((ValueError, IndexError, TypeError)) as e: fit_mf(**args)
+    assert msg.lower() in str(e.value).lower(), str(e.value)
+
+from fastai.collab import EmbeddingDotBias
+from collab_tutorial.recommend import recommend
+from collab_tutorial.interpret import most_similar
+
+CLASSES = {'user': ['#na#', 1, 2], 'title': ['#na#', 'a', 'b', 'c']}
+RATED = pd.DataFrame({'user': [1, 1, 1, 2], 'title': ['a', 'b', 'c', 'a'], 'rating': [4., 3., 5., 2.]})
+
+def model(nan: bool = False):
+    torch.manual_seed(0); m = EmbeddingDotBias(3, 3, 4, y_range=(0, 5.5))
+    if nan:
+        with torch.no_grad(): m.i_weight.weight[2, 0] = NAN
+    return m
+
+def test_recommendations_are_never_nan_or_silently_empty():
+    with pytest.raises(ValueError, match='NaN or infinity'): recommend(model(nan=True), CLASSES, 2, RATED, n=2)
+    with pytest.raises(ValueError, match='NaN or infinite'): most_similar(model(nan=True), CLASSES, 'a', n=2)
+    assert list(recommend(model(), CLASSES, 2, RATED, n=5).title) != []        # user 2 has two unseen titles
+    assert recommend(model(), CLASSES, 1, RATED, n=5).empty                    # user 1 rated everything: documented empty
+    with pytest.raises(KeyError, match='unknown user 9'): recommend(model(), CLASSES, 9, RATED)
+    with pytest.raises(ValueError, match='n must be a whole number of at least 1'): recommend(model(), CLASSES, 2, RATED, n=0)
+    with pytest.raises(KeyError, match="unknown title 'zz'"): most_similar(model(), CLASSES, 'zz')
