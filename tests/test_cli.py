@@ -33,10 +33,17 @@ BAD = [
     (['train', '--seed', 'abc'], 2, "--seed"),
     (['train', '--threads', '-1'], 2, "--threads: expected a whole number >= 0"),
     (['train', '--model', 'svd'], 2, "--model: invalid choice: 'svd'"),
+    (['train', '--objective', 'bpr'], 2, "--objective: invalid choice: 'bpr'"),
+    (['train', '--objective', 'rank', '--model', 'nn'], 1, "--objective rank always trains RankMF (leave --model out)"),
+    (['train', '--objective', 'rank', '--epochs', '0'], 2, "--epochs: expected a positive whole number"),
+    (['train', '--objective', 'rank', '--out', '.'], 1, "--out names a folder (.)"),
     (['train', '--out', '.'], 1, "--out names a folder (.)"),
     (['train', '--out', 'models/'], 1, "--out names a folder (models/)"),
     (['train', '--unknown'], 2, "unrecognized arguments: --unknown"),
-    (['recommend'], 2, "one of the arguments --user --similar is required"),
+    (['recommend'], 2, "one of the arguments --user --similar --watched is required"),
+    (['recommend', '--watched'], 2, "--watched: expected at least one argument"),
+    (['recommend', '--watched', 'Alien (1979)', '--user', '1'], 2, "not allowed with argument"),
+    (['recommend', '--watched', 'Alien (1979)', '--model-path', 'nope.safetensors'], 1, "no model file at nope.safetensors"),
     (['recommend', '--user', '1', '--similar', 'x'], 2, "not allowed with argument"),
     (['recommend', '--user', '1', '-n', '0'], 2, "-n: expected a positive whole number"),
     (['recommend', '--user', '1', '--model-path', 'nope.safetensors'], 1, "no model file at nope.safetensors: run `collab_tutorial train` first"),
@@ -83,5 +90,13 @@ def test_diverging_training_saves_nothing(tmp_path, capsys):
     out = tmp_path/'m.safetensors'
     rc, stdout, err = run(['train', '--lr', '1e6', '--epochs', '1', '--out', str(out)], capsys)
     assert rc == 1, err
+    assert 'training diverged' in err and 'smaller learning rate' in err and 'Nothing was saved' in err
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+def test_diverging_rank_training_saves_nothing(tmp_path, capsys):
+    "The ranking objective refuses to save NaN weights too, with the same advice."
+    out = tmp_path/'r.safetensors'
+    rc, stdout, err = run(['train', '--objective', 'rank', '--lr', '1e9', '--epochs', '1', '--factors', '8', '--out', str(out)], capsys)
+    assert rc == 1, (err, stdout)
     assert 'training diverged' in err and 'smaller learning rate' in err and 'Nothing was saved' in err
     assert not out.exists() and list(tmp_path.iterdir()) == []
