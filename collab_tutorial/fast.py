@@ -227,6 +227,7 @@ def fit_mf(users: Tensor,                  # user codes of the training ratings
             row = dict(epoch=epoch, train_loss=float(total) / n)
             if valid is not None: row['valid_mse'] = mf_mse(model, *valid)
             hist.append(dict(row, seconds=time.perf_counter() - t0))
+        for e in model.children(): e.sparse = False  # back to the plain tables, the layout model files expect
     return model, pd.DataFrame(hist)
 
 # %% ../nbs/08_fast.ipynb #d67606ae

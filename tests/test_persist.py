@@ -134,3 +134,15 @@ def test_killed_save_never_leaves_a_half_file(tmp_path):
     assert classes == CLASSES
     save_model(small_model(), CLASSES, target)  # the next save clears what the killed one left
     assert [q.name for q in tmp_path.iterdir()] == ['m.safetensors']
+
+def test_sparse_trained_model_round_trips(tmp_path):
+    "`fit_mf(sparse=True)` trains with sparse gradients, but the model it returns saves and loads like any other."
+    import torch
+    from collab_tutorial.fast import fit_mf
+    from collab_tutorial.persist import save_model, load_model
+    u, i, r = torch.tensor([1, 2, 3]), torch.tensor([1, 2, 1]), torch.tensor([4., 3., 5.])
+    m, _ = fit_mf(u, i, r, 4, 3, n_factors=4, epochs=1, bs=2, sparse=True)
+    assert not any(e.sparse for e in m.children())
+    m2, classes, _ = load_model(save_model(m, {'user': ['#na#', 1, 2, 3], 'title': ['#na#', 'a', 'b']}, tmp_path/'s.safetensors'))
+    x = torch.stack([u, i], 1)
+    assert torch.equal(m.eval()(x), m2(x))
