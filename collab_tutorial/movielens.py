@@ -450,7 +450,7 @@ def _titles(movie: np.ndarray, movies: pd.DataFrame) -> pd.Categorical:
 
 def load_movielens(name: str | Release = 'ml-latest-small',  # a release in `RELEASES` ('ml-100k' too), or a `Release`
                    dest: Path | str | None = None,          # a folder holding the release's files or zip (default: download)
-                   base_url: str | None = None,             # where to download from (default: GroupLens)
+                   base_url: str | None = None,             # where to download from (default: $COLLAB_TUTORIAL_MOVIELENS_URL, else GroupLens)
                    titles: bool = True,                     # add a `title` column (categorical)
                    timestamps: bool = True,                 # keep the `timestamp` column
                    verbose: bool = False,                   # print what it does
@@ -466,7 +466,7 @@ def load_movielens(name: str | Release = 'ml-latest-small',  # a release in `REL
 
 def load_movies(name: str | Release = 'ml-latest-small',  # a release in `RELEASES`, or a `Release`
                 dest: Path | str | None = None,          # a folder holding the release's files or zip (default: download)
-                base_url: str | None = None,             # where to download from (default: GroupLens)
+                base_url: str | None = None,             # where to download from (default: $COLLAB_TUTORIAL_MOVIELENS_URL, else GroupLens)
                ) -> pd.DataFrame:
     "The movie list of a MovieLens release: columns `movie, title, genres` (genres `|`-separated; ml-100k: no genres)."
     if name == 'ml-100k': return read_uitem(movielens(name, dest)/'u.item').astype({'movie': 'int32'})

@@ -23,7 +23,8 @@ __all__ = ['EASE_GRID', 'WD_GRID', 'RANK_SEEDS', 'RANK_COLUMNS', 'item_knn_score
            'machine', 'train_rank', 'fold_in_watched', 'recommend_watched']
 
 # %% ../nbs/12_rank.ipynb #4eca11b1
-def item_knn_scores(X: Tensor) -> Tensor:  # (n_users, n_items) 0/1 training matrix
+def item_knn_scores(X: Tensor,  # (n_users, n_items) 0/1 training matrix
+                   ) -> Tensor:
     "Scores from item-to-item cosine similarity: for each item, the sum of its similarities to the items the user rated."
     cols = X / X.norm(dim=0).clamp(min=1e-12)   # each item's column of users, scaled to length 1
     S = cols.T @ cols
@@ -54,7 +55,7 @@ class RankMF(nn.Module):
         u, i = x[:, 0], x[:, 1]
         return (self.user_factors(u) * self.item_factors(i)).sum(1) + self.user_bias(u)[:, 0] + self.item_bias(i)[:, 0]
 
-# %% ../nbs/12_rank.ipynb #f851c5e0
+# %% ../nbs/12_rank.ipynb #ee148436
 def _check_watched(X) -> Tensor:
     "`X` as a float matrix of who watched what, or a clear error."
     X = torch.as_tensor(X, dtype=torch.float32)
@@ -63,6 +64,7 @@ def _check_watched(X) -> Tensor:
     if not X.any(): raise ValueError("X has no watched items: there is nothing to learn from")
     return X
 
+# %% ../nbs/12_rank.ipynb #f851c5e0
 def fit_rank(X: Tensor,              # (n_users, n_items) 0/1 matrix of who watched what in training
              n_factors: int = 512,   # length of each factor vector
              epochs: int = 30,       # passes over the users
@@ -95,7 +97,7 @@ def fit_rank(X: Tensor,              # (n_users, n_items) 0/1 matrix of who watc
 
 # %% ../nbs/12_rank.ipynb #d3e9996c
 EASE_GRID = (50., 100., 200., 400., 800., 1600.)   # EASE's lam, tried on the validation part
-WD_GRID = (3., 4., 5.)                             # fit_rank's weight decay, tried on the validation part
+WD_GRID = (3., 4., 5., 6.)                         # fit_rank's weight decay, tried on the validation part
 
 def valid_split(X: Tensor,       # (n_users, n_items) 0/1 training matrix
                 seed: int = 42,  # seed of the cut

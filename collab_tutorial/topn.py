@@ -86,7 +86,8 @@ def hits_at_k(top: Tensor,   # (n_users, k) item indices from `top_k`, -1 for an
     return (top >= 0) & test.bool().gather(1, top.clamp(min=0))
 
 # %% ../nbs/11_topn.ipynb #49ebc262
-def precision_at_k(hits: Tensor) -> Tensor:  # (n_users, k) bool hits
+def precision_at_k(hits: Tensor,  # (n_users, k) bool hits
+                  ) -> Tensor:
     "Per user: hits in the list divided by the list length k."
     return hits.float().sum(1) / hits.shape[1]
 
@@ -143,7 +144,8 @@ def evaluate_scores(scores: Tensor,  # (n_users, n_items) scores from any model
     return ranking_metrics(top, data['test']) | dict(coverage=coverage(top, int(data['train'].bool().any(0).sum())))
 
 # %% ../nbs/11_topn.ipynb #3dfdeca7
-def popularity_scores(X: Tensor) -> Tensor:  # (n_users, n_items) 0/1 training matrix
+def popularity_scores(X: Tensor,  # (n_users, n_items) 0/1 training matrix
+                     ) -> Tensor:
     "The same scores for every user: how many users rated each item in training."
     return X.sum(0, keepdim=True).expand_as(X)
 
@@ -154,7 +156,8 @@ def random_scores(X: Tensor,      # (n_users, n_items) training matrix, for the 
     return torch.rand(X.shape, generator=torch.Generator().manual_seed(seed))
 
 # %% ../nbs/11_topn.ipynb #e0b8b94d
-def dot_scores(model) -> Tensor:  # a dot-product model (or a `Learner` holding one) with factor and bias tables
+def dot_scores(model,  # a dot-product model (or a `Learner` holding one) with factor and bias tables
+              ) -> Tensor:
     "Every user's score for every item from the factor and bias tables (before any `sigmoid_range`, which keeps the order)."
     w = model_weights(model)
     return w['user_factors'] @ w['item_factors'].T + w['user_bias'][:, None] + w['item_bias']
@@ -173,7 +176,7 @@ def score_matrix(model,             # any model that maps (n, 2) (user, item) co
     finally: m.train(was)
 
 # %% ../nbs/11_topn.ipynb #187453aa
-RECOMMENDERS_ML100K = pd.DataFrame(  # recommenders' README (MovieLens 100K, stratified 75/25, k=10), quoted
+RECOMMENDERS_ML100K = pd.DataFrame(  # quoted: recommenders' README, MovieLens 100K, stratified 75/25, k=10 (FastAI row: README before July 2025)
     [('ALS', 0.004732, 0.044239, 0.048462, 0.017796), ('SVD', 0.012873, 0.095930, 0.091198, 0.032783),
      ('FastAI collab_learner', 0.025503, 0.147866, 0.130329, 0.053824), ('LightGCN', 0.088526, 0.419846, 0.379626, 0.144336),
      ('NCF', 0.107720, 0.396118, 0.347296, 0.180775), ('SAR', 0.110591, 0.382461, 0.330753, 0.176385),
