@@ -232,7 +232,7 @@ def _load(path: str):
     return load_model(path)
 
 # %% ../nbs/16_cli.ipynb #a975e43e
-def _recommend_watched(model, classes, meta, args, item_name: str) -> int:
+def _recommend_watched(model, classes, args, item_name: str) -> int:
     "Fold in a new user from the titles they watched (a `RankMF` model only) and print their top movies."
     from collab_tutorial.rank import RankMF, recommend_watched
     if not isinstance(model, RankMF):
@@ -248,13 +248,13 @@ def cmd_recommend(args) -> int:
     "Top movies for `--user` or for a new user who `--watched` some titles, or the movies closest to `--similar`."
     model, classes, meta = _load(args.model_path)
     user_name, item_name = list(classes)
-    if args.watched is not None: return _recommend_watched(model, classes, meta, args, item_name)
+    if args.watched is not None: return _recommend_watched(model, classes, args, item_name)
     if args.user is not None:
         from collab_tutorial.data import load_ratings
-        from collab_tutorial.recommend import recommend
+        from collab_tutorial.recommend import recommend, model_y_range
         user = _user_id(classes[user_name], args.user)
         recs = recommend(model, classes, user, load_ratings(), n=args.n, user_name=user_name, item_name=item_name)
-        if type(model).__name__ == 'RankMF': recs = recs.rename(columns={'predicted': 'score'})
+        if model_y_range(model) is None: recs = recs.rename(columns={'predicted': 'score'})  # raw scores, not stars
         if recs.empty: print(f"User {user} has rated every movie this model knows: there is nothing left to recommend.")
         else: _show(f"Top {len(recs)} for user {user}, among the movies they have not rated:", recs)
     else:
