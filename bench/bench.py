@@ -8,7 +8,7 @@ Run from the repository root, after `pip install -e ".[dev,bench]"`:
     python bench/bench.py --help
 
 It prints a report and the folder it wrote `results.md` and `results.png` into: `bench/out/` (ignored by git)
-unless `--out` names another. The code lives in `collab_tutorial.benchmark` (see nbs/15_benchmark.ipynb).
+unless `--out` names another. The code lives in `collab_tutorial.benchmark` (see nbs/17_benchmark.ipynb).
 """
 import os, sys
 from pathlib import Path

@@ -40,6 +40,10 @@ BAD = [
     (['train', '--out', '.'], 1, "--out names a folder (.)"),
     (['train', '--out', 'models/'], 1, "--out names a folder (models/)"),
     (['train', '--unknown'], 2, "unrecognized arguments: --unknown"),
+    (['train', '--dataset', 'ml-99m'], 1, "--dataset: MovieLens release must be one of 'ml-100k', 'ml-latest-small'"),
+    (['train', '--dataset', 'ml-1m', '--objective', 'rank'], 1, "--objective rank trains on MovieLens 100K only"),
+    (['train', '--dataset', 'ml-25m', '--model', 'nn'], 1, "--model nn trains on MovieLens 100K only"),
+    (['train', '--dataset', 'ml-25m', '--out', '.'], 1, "--out names a folder (.)"),
     (['recommend'], 2, "one of the arguments --user --similar --watched is required"),
     (['recommend', '--watched'], 2, "--watched: expected at least one argument"),
     (['recommend', '--watched', 'Alien (1979)', '--user', '1'], 2, "not allowed with argument"),
@@ -100,3 +104,40 @@ def test_diverging_rank_training_saves_nothing(tmp_path, capsys):
     assert rc == 1, (err, stdout)
     assert 'training diverged' in err and 'smaller learning rate' in err and 'Nothing was saved' in err
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def standin(tmp_path, monkeypatch):
+    "A synthetic ml-25m-format release in tmp_path, registered under its own name; the cache in tmp_path too."
+    from collab_tutorial.scale import synthetic_release
+    from collab_tutorial.movielens import RELEASES
+    monkeypatch.setenv('COLLAB_TUTORIAL_CACHE', str(tmp_path/'cache'))
+    rel = synthetic_release(tmp_path, 'ml-25m', n_ratings=30_000, n_users=400, n_items=800)
+    monkeypatch.setitem(RELEASES, rel.name, rel)
+    return rel
+
+def test_train_dataset_end_to_end(standin, tmp_path, capsys):
+    "`train --dataset` on a stand-in in ml-25m's exact format: fit_sgd trains, the model saves, `recommend` reads it."
+    model = tmp_path/'m.safetensors'
+    rc, out, err = run(['train', '--dataset', standin.name, '--data-dir', str(tmp_path), '--epochs', '4', '--out', str(model)], capsys)
+    assert rc == 0, err
+    assert 'Training fit_sgd on ml-25m-synthetic: 4 epochs' in out and 'Top 5 for user 1' in out
+    assert float(out.split('validation RMSE ')[1].split()[0]) < 1.0
+    from collab_tutorial.persist import load_model
+    m, classes, meta = load_model(model)
+    assert (meta['trainer'], meta['data'], classes['user'][0], classes['title'][0]) == ('fit_sgd', standin.name, '#na#', '#na#')
+    rc, out, err = run(['recommend', '--user', '1', '-n', '3', '--model-path', str(model)], capsys)
+    assert rc == 0 and len(out.strip().splitlines()) == 5, (out, err)
+    from collab_tutorial.movielens import load_movielens
+    seen = set(load_movielens(standin, tmp_path).query('user == 1').title)
+    assert not any(t in out for t in seen), 'recommend --user listed a movie the user rated'
+
+def test_train_dataset_errors(standin, tmp_path, capsys):
+    "A missing folder, an unknown user and a diverging run each end in one line on stderr, and nothing is saved."
+    out_model = tmp_path/'never.safetensors'
+    for argv, msg in [(['--data-dir', str(tmp_path/'nope')], 'does not exist'),
+                      (['--data-dir', str(tmp_path), '--user', '99999'], 'user 99999 is not in ml-25m-synthetic'),
+                      (['--data-dir', str(tmp_path), '--lr', '1e6', '--epochs', '1'], 'try a smaller one. Nothing was saved')]:
+        rc, out, err = run(['train', '--dataset', standin.name, '--out', str(out_model), *argv], capsys)
+        assert rc == 1 and msg in err and len(err.strip().splitlines()) == 1, (argv, err)
+    assert not out_model.exists()

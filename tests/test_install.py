@@ -30,8 +30,8 @@ def test_console_script_declared(settings):
     assert eps and eps[0].value == 'collab_tutorial.cli:main', "the console script is not installed: `pip install -e .`"
 
 def test_console_script_target_exists():
-    "The entry point must resolve once nbs/16_cli.ipynb exports collab_tutorial/cli.py."
-    if not (ROOT/'collab_tutorial'/'cli.py').exists(): pytest.skip('collab_tutorial/cli.py is not written yet (nbs/16_cli)')
+    "The entry point must resolve once nbs/18_cli.ipynb exports collab_tutorial/cli.py."
+    if not (ROOT/'collab_tutorial'/'cli.py').exists(): pytest.skip('collab_tutorial/cli.py is not written yet (nbs/18_cli)')
     assert callable(importlib.import_module('collab_tutorial.cli').main)
 
 def test_installed_requirements_match_settings(settings):
