@@ -105,7 +105,7 @@ _TRANSPORT = ('gloo', 'nccl', 'connection', 'timed out', 'timeout', 'socket')  #
 def _first_line(e: BaseException) -> str:
     "The first line of `e`'s message without the `[source file:line]` that gloo puts in front."
     line = (str(e).strip().splitlines() or [type(e).__name__])[0]
-    return re.sub(r'^\[[^\]]*\]\s*', '', line)[:200]
+    return re.sub(r'^\[[^\]]*\]\s*', '', line).split('. ')[0][:200]   # its first sentence
 
 # %% ../nbs/16_distributed.ipynb #b5278b0b
 class _Guard:
