@@ -108,7 +108,7 @@ def _arrange_kernel(users, items, ratings, n_users, n_items, gu, gi, seed):
     for j in range(n):                              # counting sort: block by block
         d = pos[key[j]]; pos[key[j]] += 1
         u2[d], i2[d], r2[d] = users[j], items[j], ratings[j]
-    for b in range(nb):                             # then shuffle inside each block (Fisher-Yates)
+    for b in range(nb):                             # then shuffle inside each block (Fisher-Yates: swap each place with a random earlier one)
         for j in range(starts[b + 1] - 1, starts[b], -1):
             x = starts[b] + np.random.randint(0, j - starts[b] + 1)
             u2[j], u2[x] = u2[x], u2[j]; i2[j], i2[x] = i2[x], i2[j]; r2[j], r2[x] = r2[x], r2[j]
@@ -203,7 +203,7 @@ def _valid_se(P, Q, bu, bi, b0, y_range, users, items, ratings) -> float:
 
 def _to_model(P, Q, bu, bi, b0: float, y_range: tuple) -> MFModel:
     "An `MFModel` holding the tables, the global offset `b0` folded into the user biases."
-    with torch.device('meta'): m = MFModel(len(P), len(Q), P.shape[1], y_range)
+    with torch.device('meta'): m = MFModel(len(P), len(Q), P.shape[1], y_range)   # the layout only, no memory yet
     m = m.to_empty(device='cpu')
     with torch.no_grad():
         m.user_factors.weight.copy_(torch.from_numpy(P)); m.item_factors.weight.copy_(torch.from_numpy(Q))
