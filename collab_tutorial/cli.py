@@ -40,7 +40,7 @@ def _fill_defaults(args):
     "Put the defaults of the chosen trainer into the options left unset; refuse options that do not go together."
     if args.objective == 'rank' and args.model is not None:
         raise CliError(f"--model {args.model} chooses a rating model; --objective rank always trains RankMF (leave --model out)")
-    big = getattr(args, 'dataset', 'ml-100k') != 'ml-100k'
+    big = args.dataset != 'ml-100k'
     if big:
         from collab_tutorial.movielens import get_release
         try: get_release(args.dataset)
@@ -244,7 +244,9 @@ def _train_rank(args, ratings, user, out: Path) -> int:
 def _release_codes(df, args) -> tuple[dict, tuple, object]:
     "Classes (`#na#` first), codes (users, titles, ratings) and the user to show, for a frame of `load_movielens`."
     import numpy as np
-    ids, u = np.unique(df.user.to_numpy(), return_inverse=True)
+    from collab_tutorial.movielens import encode_ids
+    coded, ids, _ = encode_ids(df[['user', 'movie']])   # user codes 0, 1, ... and the sorted ids they stand for
+    u = coded.user.to_numpy()
     user = int(ids[0]) if args.user is None else _user_id(ids[:1].tolist(), args.user)
     k = np.searchsorted(ids, user) if isinstance(user, int) else len(ids)
     if k >= len(ids) or ids[k] != user:

@@ -15,7 +15,7 @@ import collab_tutorial
 from .checks import check_pos_int, check_fraction, check_y_range, check_choice
 from .data import load_ratings
 from .fast import MFModel, collab_tensors, adam_step, lazy_adam_step, one_cycle, mf_mse, _check_ratings
-from .persist import save_model, check_model_path
+from .persist import save_model, check_model_path, _write_atomic
 from .scale import synthetic_ratings
 
 # %% auto #0
@@ -321,15 +321,6 @@ def _check_args(args):
     if args.model: check_model_path(args.model, write=True)
     if args.summary and not Path(args.summary).parent.is_dir(): raise ValueError(f"--summary {args.summary}: its folder does not exist")
 
-def _write_json(path: Path, obj: dict):
-    "Write `obj` as JSON to `path` through a temporary file in the same folder and `os.replace`."
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w') as f: json.dump(obj, f, indent=1)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
-
 # %% ../nbs/16_distributed.ipynb #26b6f30f
 def _summary(args, d: dict, size: int, times: list, peak: float, hist: pd.DataFrame) -> dict:
     "What rank 0 reports: settings, sizes, the median run's seconds and speed, peak memory, validation RMSE, history."
@@ -355,7 +346,7 @@ def _run(args) -> dict | None:
     out = _summary(args, d, size, times, float(peak), hist)
     if args.model: save_model(model.cpu(), d['classes'], args.model, meta=dict(trainer='collab_tutorial.distributed',
                               method=args.method, processes=size, epochs=args.epochs, valid_rmse=out['valid_rmse']))
-    if args.summary: _write_json(Path(args.summary), out)
+    if args.summary: _write_atomic(Path(args.summary), json.dumps(out, indent=1).encode())   # persist's atomic writer
     print(f"[rank 0] {args.method}, {size} process(es): valid RMSE {out['valid_rmse']:.4f}, "
           f"{out['ratings_per_s']:,.0f} ratings/s" + (f"; model saved to {args.model}" if args.model else ''), flush=True)
     return out

@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_scale.ipynb #4d52dbd0
 from __future__ import annotations
-import io, math, os, tempfile, time, zipfile
+import io, math, time, zipfile
 from dataclasses import replace
 from pathlib import Path
 from functools import partial
@@ -16,6 +16,7 @@ from torch import Tensor
 from .checks import check_pos_int, check_y_range, check_choice
 from .fast import MFModel, torch_threads
 from .movielens import Release, get_release
+from .persist import _write_atomic
 
 # %% auto #0
 __all__ = ['sgd_lr', 'sgd_epoch_torch', 'sgd_epoch_numba', 'fit_sgd', 'planted_predict', 'synthetic_ratings', 'synthetic_release']
@@ -356,11 +357,9 @@ def synthetic_release(folder: Path | str,      # an existing folder to write the
     rat, mov = _release_bytes(r, u, i, x, t, [f"Synthetic movie {k + 1} ({1950 + k % 70})" for k in range(n_items)])
     out = replace(r, name=f'{r.name}-synthetic', n_ratings=len(u), n_users=len(np.unique(u)), n_rated=len(np.unique(i)),
                   n_movies=n_items, md5=None)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f, zipfile.ZipFile(f, 'w', zipfile.ZIP_DEFLATED) as z:
-            for fn, b in ((r.ratings, rat), (r.movies, mov), ('README.txt', b'planted synthetic ratings (collab_tutorial.scale)\n')):
-                z.writestr(f'{r.folder}/{fn}', b)
-        os.replace(tmp, folder/f'{out.name}.zip')
-    except BaseException: Path(tmp).unlink(missing_ok=True); raise
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED) as z:
+        for fn, b in ((r.ratings, rat), (r.movies, mov), ('README.txt', b'planted synthetic ratings (collab_tutorial.scale)\n')):
+            z.writestr(f'{r.folder}/{fn}', b)
+    _write_atomic(folder/f'{out.name}.zip', buf.getvalue())   # persist's writer: never a half-written zip
     return out
