@@ -4,12 +4,12 @@
 
 # %% ../nbs/18_cli.ipynb #1b4d8a18
 from __future__ import annotations
-import argparse, math, numbers, os, sys, warnings
+import argparse, json, math, numbers, os, shlex, sys, warnings
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['DEFAULT_MODEL', 'TRAIN_DEFAULTS', 'COMMANDS', 'make_parser', 'CliError', 'cmd_data', 'cmd_train', 'cmd_recommend',
-           'cmd_bench', 'main']
+__all__ = ['DEFAULT_MODEL', 'TRAIN_DEFAULTS', 'CLI_WORDS', 'COMMANDS', 'make_parser', 'CliError', 'cli_words', 'cmd_data',
+           'cmd_train', 'cmd_recommend', 'cmd_bench', 'main']
 
 # %% ../nbs/18_cli.ipynb #83505c3a
 DEFAULT_MODEL = 'models/collab.safetensors'
@@ -49,6 +49,9 @@ def _fill_defaults(args):
             opt = '--objective rank' if args.objective == 'rank' else '--model nn'
             raise CliError(f"{opt} trains on MovieLens 100K only; --dataset {args.dataset} trains fit_sgd's dot product "
                            f"(leave out {opt}, or --dataset)")
+    if args.data_dir is not None and not Path(args.data_dir).is_dir():
+        what = 'is a file, not a folder' if Path(args.data_dir).exists() else 'does not exist'
+        raise CliError(f"--data-dir {args.data_dir} {what}: give the folder that holds the release's files (or its zip)")
     for k, v in TRAIN_DEFAULTS['sgd' if big else args.objective].items():
         if getattr(args, k) is None: setattr(args, k, v)
     return args
@@ -75,6 +78,9 @@ def _train_args(t: argparse.ArgumentParser):
                         "(default: 1, see the notebook)")
     t.add_argument('--model', choices=['dot', 'nn'], default=None, help="with --objective rating, 'dot': collab_learner's "
                    "dot product with biases; 'nn': use_nn=True, layers [100, 50] (default: dot)")
+    t.add_argument('--unseen', choices=['warn', 'drop', 'error'], default='warn',
+                   help="validation ratings whose user or movie never appears in training (02_dataloaders): 'warn' keeps "
+                        "them, encoded as #na#, and says how many; 'drop' leaves them out; 'error' refuses (default: warn)")
     t.add_argument('--user', default=None, help='user id to show recommendations for (default: the first user of the ratings file)')
     t.add_argument('--out', default=DEFAULT_MODEL, help=f'where to save the model (default: {DEFAULT_MODEL})')
 
@@ -110,9 +116,22 @@ class CliError(Exception):
 
 _EXPECTED = (CliError, KeyError, ValueError, TypeError, OSError)
 
+# how the package's messages name an argument, and the option that sets it on the command line
+CLI_WORDS = {"unseen='drop'": '--unseen drop', "unseen='warn'": '--unseen warn', "unseen='error'": '--unseen error',
+             '`dest`': '--data-dir'}
+
+def cli_words(text: str) -> str:
+    "`text` with the package's argument names replaced by the command's options (`unseen='drop'` -> `--unseen drop`)."
+    for k, v in CLI_WORDS.items(): text = text.replace(k, v)
+    return text
+
 def _message(e: BaseException) -> str:
-    "The text of an exception, without the quotes `KeyError` adds."
-    return str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
+    "The text of an exception in the command's words, without the quotes `KeyError` adds."
+    return cli_words(str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e))
+
+def _note(message, category, filename, lineno, file=None, line=None):
+    "Show a warning of this package as one `note:` line on stderr, in the command's words; other libraries' are dropped."
+    if 'collab_tutorial' in str(filename): print(f"note: {cli_words(str(message))}", file=sys.stderr)
 
 # %% ../nbs/18_cli.ipynb #3435ce2d
 def cmd_data(args) -> int:
@@ -130,12 +149,13 @@ def _user_id(users, s: str):
     try: return int(s)
     except ValueError: raise CliError(f"user ids are whole numbers, got {s!r}") from None
 
-def _notes(caught):
-    "Print the warnings raised by this package's code as short notes (other libraries' internal ones are dropped)."
-    for w in caught:
-        if 'collab_tutorial' in str(w.filename): print(f"note: {w.message}")
-
 # %% ../nbs/18_cli.ipynb #aec4e93e
+class _NoBar:
+    "A download bar that shows nothing: fastprogress's console bar prints a glyph to stdout when made, even with display=False."
+    total = None
+    def __init__(self, *args, **kwargs): pass
+    def update(self, val): pass
+
 def _is_terminal(stream) -> bool:
     import fastprogress.fastprogress as fp
     return bool(fp.IN_NOTEBOOK or (hasattr(stream, 'isatty') and stream.isatty()))
@@ -173,6 +193,20 @@ def _check_out(path: str) -> Path:
     try: return check_model_path(path, write=True)
     except (ValueError, PermissionError) as e: raise CliError(f"--out {path} cannot be saved: {e}") from None
 
+def _save(model, classes: dict, out: Path, meta: dict, args, user) -> int:
+    "Save the model (saying so if it replaces one trained for the other objective) and print the command to run next."
+    from collab_tutorial.persist import save_model
+    old = (_peek_fields(out) or {}).get('meta', {}).get('model')
+    if old is not None and (old == 'rank') != (meta['model'] == 'rank'):
+        kind = lambda m: 'ranking model (RankMF)' if m == 'rank' else f'rating model ({m})'
+        print(f"note: {out} held a {kind(old)}; it is replaced by this {kind(meta['model'])}. "
+              "Pass --out to keep models of both objectives.", file=sys.stderr)
+    print(f"\nSaved the model to {save_model(model, classes, out, meta=meta)}")
+    path = '' if str(out) == DEFAULT_MODEL else f' --model-path {shlex.quote(str(out))}'
+    also = " (or --watched TITLE ... for someone new)" if meta['model'] == 'rank' else ''
+    print(f"Next: collab_tutorial recommend --user {user}{path}{also}")
+    return 0
+
 # %% ../nbs/18_cli.ipynb #7f195b8d
 def cmd_train(args) -> int:
     "Train the course's model with the book's settings, show what it learned and save it."
@@ -182,16 +216,13 @@ def cmd_train(args) -> int:
     from collab_tutorial.data import movielens_100k, load_ratings
     from collab_tutorial.dataloaders import collab_dls, valid_mse
     from collab_tutorial.fast import torch_threads
-    from collab_tutorial.persist import save_model
     ratings = load_ratings(movielens_100k(args.data_dir, verbose=True))
     user = int(ratings.user.iloc[0]) if args.user is None else _user_id(ratings.user.unique(), args.user)
     if user not in set(ratings.user): raise CliError(f"user {user} is not in MovieLens 100K (ids run from 1 to {ratings.user.max()})")
     if args.objective == 'rank': return _train_rank(args, ratings, user, out)
     set_seed(args.seed)
-    with warnings.catch_warnings(record=True) as caught:
-        dls = collab_dls(ratings, item_name='title', bs=args.bs, seed=args.seed)
-        learn = _learner(dls, args)
-    _notes(caught)
+    dls = collab_dls(ratings, item_name='title', bs=args.bs, seed=args.seed, unseen=args.unseen)
+    learn = _learner(dls, args)
     print(f"Training the {args.model} model: {args.epochs} epochs of fit_one_cycle, lr {args.lr:g}, wd {args.wd:g}, "
           f"{len(dls.train_ds):,} training and {len(dls.valid_ds):,} validation ratings")
     with torch_threads(args.threads or None): _fit(learn, args.epochs, args.lr, args.wd)
@@ -203,8 +234,7 @@ def cmd_train(args) -> int:
     _report(learn, dls.classes, ratings, user, args)
     meta = dict(model=args.model, epochs=args.epochs, factors=args.factors, lr=args.lr, wd=args.wd, bs=args.bs,
                 seed=args.seed, valid_mse=round(mse, 6), data='MovieLens 100K')
-    print(f"\nSaved the model to {save_model(learn, dls.classes, out, meta=meta)}")
-    return 0
+    return _save(learn, dls.classes, out, meta, args, user)
 
 # %% ../nbs/18_cli.ipynb #88a99363
 def _report(learn, classes, ratings, user, args):
@@ -222,7 +252,6 @@ def _train_rank(args, ratings, user, out: Path) -> int:
     from collab_tutorial.topn import rank_data, stratified_split, evaluate_scores, dot_scores
     from collab_tutorial.rank import fit_rank
     from collab_tutorial.recommend import recommend
-    from collab_tutorial.persist import save_model
     data = rank_data(ratings, stratified_split(ratings, seed=args.seed), item_name='title')
     print(f"Training RankMF (softmax over all movies): {args.epochs} epochs, {args.factors} factors, lr {args.lr:g}, "
           f"wd {args.wd:g}, {int(data['train'].sum()):,} watched pairs, {int(data['test'].sum()):,} held out")
@@ -237,8 +266,7 @@ def _train_rank(args, ratings, user, out: Path) -> int:
     _show(f"Top 5 for user {user}, among the movies they have not rated:", recs)
     meta = dict(model='rank', epochs=args.epochs, factors=args.factors, lr=args.lr, wd=args.wd, bs=args.bs, seed=args.seed,
                 data='MovieLens 100K', **{k: round(m[k], 6) for k in ('ndcg@10', 'precision@10', 'map')})
-    print(f"\nSaved the model to {save_model(model, data['classes'], out, meta=meta)}")
-    return 0
+    return _save(model, data['classes'], out, meta, args, user)
 
 # %% ../nbs/18_cli.ipynb #77c52f32
 def _release_codes(df, args) -> tuple[dict, tuple, object]:
@@ -262,7 +290,6 @@ def _train_sgd(args, out: Path) -> int:
     from collab_tutorial.movielens import load_movielens
     from collab_tutorial.scale import fit_sgd
     from collab_tutorial.recommend import recommend
-    from collab_tutorial.persist import save_model
     df = load_movielens(args.dataset, args.data_dir, timestamps=False, verbose=True)
     classes, codes, user = _release_codes(df, args)
     held = np.random.default_rng(args.seed).random(len(df)) < 0.1
@@ -279,10 +306,16 @@ def _train_sgd(args, out: Path) -> int:
     meta = dict(model='dot', trainer='fit_sgd', data=args.dataset, epochs=args.epochs, factors=args.factors, lr=args.lr,
                 reg=args.wd, bs=args.bs, seed=args.seed, valid_rmse=round(rmse, 6), ratings=len(df),
                 data_dir=str(Path(args.data_dir).resolve()) if args.data_dir else None)
-    print(f"\nSaved the model to {save_model(model, classes, out, meta=meta)}")
-    return 0
+    return _save(model, classes, out, meta, args, user)
 
 # %% ../nbs/18_cli.ipynb #aaaa941b
+def _peek_fields(path) -> dict | None:
+    "The description `save_model` wrote in the header of `path`, read without torch; None if there is no such readable file."
+    try:
+        from safetensors import safe_open
+        with safe_open(str(path), framework='numpy') as f: return json.loads(f.metadata()['collab_tutorial'])
+    except Exception: return None  # no file, or a damaged one: `load_model` says what is wrong
+
 def _load(path: str):
     "Load `(model, classes, meta)` from `path`, with a message for the common mistake of not having trained yet."
     from collab_tutorial.persist import load_model, check_model_path
@@ -316,6 +349,8 @@ def _trained_on(meta: dict):
 # %% ../nbs/18_cli.ipynb #5abc4572
 def cmd_recommend(args) -> int:
     "Top movies for `--user` or for a new user who `--watched` some titles, or the movies closest to `--similar`."
+    if args.user is not None and (fields := _peek_fields(args.model_path)) and isinstance(fields.get('classes'), dict):
+        _user_id(next(iter(fields['classes'].values()), []), args.user)  # a malformed id is refused before torch loads
     model, classes, meta = _load(args.model_path)
     user_name, item_name = list(classes)
     if args.watched is not None: return _recommend_watched(model, classes, args, item_name)
@@ -355,6 +390,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings('ignore', message='The given NumPy array is not writable')
+            warnings.showwarning = _note  # a warning is one line in the command's words, never Python source
+            if args.command in ('data', 'train') and not _is_terminal(sys.stdout):
+                import fastdownload.core
+                fastdownload.core.progress_bar = _NoBar  # no bar glyphs in a log or a pipe
             return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         print('collab_tutorial: interrupted', file=sys.stderr); return 130

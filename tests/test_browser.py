@@ -2,10 +2,13 @@
 
 A JupyterLab server is started on loopback with a random token, its root a temporary copy of
 `nbs/` (so no run ever writes outputs into the repository), and headless Debian Chromium is
-driven with Playwright. For each course notebook the test opens it, runs all cells from the
-Run menu, waits until every code cell has run and the kernel is idle, then checks that no
-output shows an error, that the plots were rendered as images and that the training tables
-appeared (as many as the committed notebook has). A screenshot per notebook is saved to
+driven with Playwright. In that copy the cells flagged with settings.ini's test flags (`#| slow`,
+`#| notest`) are left out: nbdev_test has already run every cell, and this test checks what only
+JupyterLab can show. For each course notebook the test opens it, runs all cells from the Run
+menu, waits until every code cell has run and the kernel is idle, then checks that no output
+shows an error, that the plots were rendered as images and that the training tables appeared
+(as many as the committed notebook has outside the flagged cells). `.ci/run` runs two notebooks
+at a time (`pytest -n 2`: each worker has its own JupyterLab and browser). A screenshot per notebook is saved to
 the git-ignored `tests/screenshots/tmp/` (or the folder `COLLAB_BROWSER_SHOTS` names).
 
 Run it on its own with `pytest -m browser tests/test_browser.py`; leave it out with
@@ -21,7 +24,7 @@ The test never changes a tracked file. The README's picture, `tests/screenshots/
 purpose, by naming its folder:
 `COLLAB_BROWSER_SHOTS=tests/screenshots python -m pytest -m browser tests/test_browser.py -k 06_interpret`.
 """
-import ast, json, os, re, secrets, shutil, signal, socket, subprocess, sys, tempfile, time
+import ast, configparser, json, os, re, secrets, shutil, signal, socket, subprocess, sys, tempfile, time
 import urllib.error, urllib.request
 from pathlib import Path
 
@@ -37,6 +40,30 @@ IN_CI = os.environ.get('CI', '').lower() == 'true'
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
                  '--disable-component-update', '--disable-sync', '--no-first-run']
 NOTEBOOKS = sorted(NBS.glob('[0-9][0-9]_*.ipynb'))
+
+
+def skip_flags() -> set[str]:
+    "The flags of settings.ini's `tst_flags` (e.g. slow, notest): cells carrying one are left out of this test."
+    cfg = configparser.ConfigParser(); cfg.read(REPO/'settings.ini', encoding='utf-8')
+    return set(cfg['DEFAULT'].get('tst_flags', '').split())
+
+
+DIRECTIVE = re.compile(r'^\s*#\|\s*(\w+)\s*$', re.M)  # an nbdev flag directive such as `#| slow`
+
+
+def flagged(cell, flags) -> bool:
+    "Is `cell` a code cell with one of `flags` as an nbdev directive (`#| slow`, `#|slow`)?"
+    src = ''.join(cell['source']) if isinstance(cell['source'], list) else cell['source']
+    return cell['cell_type'] == 'code' and bool(set(DIRECTIVE.findall(src)) & flags)
+
+
+def drop_flagged_cells(path, flags):
+    "Rewrite the notebook at `path` without its flagged cells; return how many were left out."
+    nb = json.loads(Path(path).read_text(encoding='utf-8'))
+    keep = [c for c in nb['cells'] if not flagged(c, flags)]
+    n, nb['cells'] = len(nb['cells']) - len(keep), keep
+    Path(path).write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding='utf-8')
+    return n
 
 # JupyterLab settings for a quiet, predictable UI: start the default kernel without asking,
 # attach every cell to the page (so outputs can be counted), no news or update checks.
@@ -98,14 +125,18 @@ class Lab:
 
     def start(self):
         shutil.copytree(NBS, self.root, ignore=shutil.ignore_patterns('_docs', '_proc', '.ipynb_checkpoints'))
+        flags = skip_flags()
+        for nb in self.root.rglob('*.ipynb'): drop_flagged_cells(nb, flags)
         cfg, settings = self.tmp/'config', self.tmp/'user-settings'
         for rel, value in LAB_SETTINGS.items():
             (settings/rel).parent.mkdir(parents=True, exist_ok=True)
             (settings/rel).write_text(json.dumps(value))
         (cfg/'labconfig').mkdir(parents=True)
         (cfg/'labconfig'/'page_config.json').write_text(json.dumps(PAGE_CONFIG))
+        # an empty data folder: no kernel spec installed by hand elsewhere can replace this environment's own kernel
         env = dict(os.environ, JUPYTER_CONFIG_DIR=str(cfg), JUPYTER_RUNTIME_DIR=str(self.tmp/'runtime'),
-                   PYTHONUNBUFFERED='1')
+                   JUPYTER_DATA_DIR=str(self.tmp/'data'), PYTHONUNBUFFERED='1')
+        env.pop('JUPYTER_PATH', None)
         env.pop('JUPYTER_TOKEN', None)
         cmd = [sys.executable, '-m', 'jupyterlab', '--no-browser', '--allow-root',
                '--ServerApp.ip=127.0.0.1', f'--port={self.port}', '--ServerApp.port_retries=0',

@@ -141,3 +141,84 @@ def test_train_dataset_errors(standin, tmp_path, capsys):
         rc, out, err = run(['train', '--dataset', standin.name, '--out', str(out_model), *argv], capsys)
         assert rc == 1 and msg in err and len(err.strip().splitlines()) == 1, (argv, err)
     assert not out_model.exists()
+
+
+# ---- The newcomer's rough edges: messages in the command's words, quick refusals, what to run next ----
+
+def test_missing_data_dir_names_the_option(tmp_path, capsys, no_loading):
+    "A --data-dir that does not exist is refused before any loading, naming the option (never the Python argument `dest`)."
+    for extra in ([], ['--dataset', 'ml-latest-small']):
+        rc, out, err = run(['train', '--data-dir', str(tmp_path/'no-such-folder'), *extra], capsys)
+        assert rc == 1 and '--data-dir' in err and 'does not exist' in err and '`dest`' not in err, err
+        assert len(err.strip().splitlines()) == 1
+
+def test_release_messages_name_the_option(tmp_path, capsys):
+    "The MovieLens loaders speak of `dest`; on the command line the same advice names --data-dir."
+    rc, out, err = run(['train', '--dataset', 'ml-latest-small', '--data-dir', str(tmp_path)], capsys)
+    assert rc == 1 and 'pass --data-dir a folder' in err and '`dest`' not in err, err
+
+def test_warnings_are_one_line_notes(capsys, monkeypatch):
+    "A warning from the package prints as one `note:` line on stderr in the command's words, with no Python source."
+    import warnings
+    import numpy as np
+    from collab_tutorial import cli
+    from collab_tutorial.dataloaders import unseen_keep
+    def warns(args):
+        unseen_keep(np.array([[0, 1], [1, 1]]), 'warn', 'title')   # the package's unseen-rows warning
+        warnings.warn('a warning from another library')          # dropped: not this package's
+        return 0
+    monkeypatch.setitem(cli.COMMANDS, 'data', warns)
+    rc, out, err = run(['data'], capsys)
+    assert rc == 0 and err.startswith('note: 1 of 2 validation rows') and err.count('\n') == 1, err
+    assert "unseen='" not in err and 'another library' not in err and '.py' not in err, err
+    assert cli.cli_words("unseen='error' or `dest`") == '--unseen error or --data-dir'
+
+def test_no_progress_glyph_on_stdout(capsys, monkeypatch):
+    "fastprogress's console bar prints a glyph when it is made; piped, `data` and `train` show no bar at all."
+    import fastdownload.core
+    from collab_tutorial import cli
+    def downloads(args):
+        bar = fastdownload.core.progress_bar([])  # what fastdownload's download_url does first
+        bar.total = 10; bar.update(5)
+        print('Download failed')
+        return 0
+    monkeypatch.setattr(fastdownload.core, 'progress_bar', fastdownload.core.progress_bar)  # undone after the test
+    monkeypatch.setitem(cli.COMMANDS, 'data', downloads)
+    rc, out, err = run(['data'], capsys)
+    assert rc == 0 and out == 'Download failed\n', repr(out)
+
+def _tiny_model(path):
+    "A saved two-user, three-movie dot-product model, as `train` saves one."
+    from collab_tutorial.fast import MFModel
+    from collab_tutorial.persist import save_model
+    classes = {'user': ['#na#', 1, 2], 'title': ['#na#', 'A (1990)', 'B (1991)', 'C (1992)']}
+    return save_model(MFModel(3, 4, 2, seed=0), classes, path, meta=dict(model='dot', data='MovieLens 100K'))
+
+QUICK = "import sys; from collab_tutorial.cli import main; rc = main(sys.argv[1:]); print('torch' in sys.modules); sys.exit(rc)"
+
+@pytest.mark.parametrize('argv', [['--help'], ['train', '--help'], ['recommend', '--help'], ['train', '--epochs', '0'],
+                                  ['recommend', '--user', 'abc', '--model-path', 'MODEL']])
+def test_help_and_argument_errors_answer_before_torch_loads(argv, tmp_path):
+    "`--help` and a mistyped argument are answered before torch (seconds to import) is loaded."
+    model = _tiny_model(tmp_path/'m.safetensors')
+    argv = [str(model) if a == 'MODEL' else a for a in argv]
+    r = subprocess.run([sys.executable, '-c', QUICK, *argv], capture_output=True, text=True)
+    assert r.stdout.strip().splitlines()[-1] == 'False', (argv, r.stdout[-300:], r.stderr)
+    if 'abc' in argv: assert r.returncode == 1 and "user ids are whole numbers, got 'abc'" in r.stderr, r.stderr
+
+def test_train_says_what_to_run_next_and_when_it_replaces_a_model(tmp_path, capsys, monkeypatch):
+    "After training, the command prints the `recommend` line for the model it saved, and that line works; a model of the"
+    " other objective at the same path is replaced with a note that says so."
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path/'m.safetensors'
+    rc, stdout, err = run(['train', '--epochs', '1', '--factors', '4', '--out', str(out)], capsys)
+    assert rc == 0, err
+    nxt = stdout.strip().splitlines()[-1]
+    assert nxt == f'Next: collab_tutorial recommend --user 196 --model-path {out}', nxt
+    assert '--unseen drop' in err and "unseen='drop'" not in err, err   # the note names the command's option
+    rc, rec, err = run(nxt.removeprefix('Next: collab_tutorial ').split(), capsys)
+    assert rc == 0 and 'Top 10 for user 196' in rec, err
+    rc, stdout, err = run(['train', '--objective', 'rank', '--epochs', '1', '--factors', '8', '--out', str(out)], capsys)
+    assert rc == 0, err
+    assert f'note: {out} held a rating model (dot); it is replaced by this ranking model (RankMF)' in err, err
+    assert stdout.strip().splitlines()[-1].startswith(f'Next: collab_tutorial recommend --user 196 --model-path {out} (or --watched')
