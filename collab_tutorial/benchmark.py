@@ -4,29 +4,21 @@
 
 # %% ../nbs/17_benchmark.ipynb #5a645957
 from __future__ import annotations
-import argparse, inspect, os, platform, sys, time, warnings
+import argparse, os, platform, sys, time, warnings
 from pathlib import Path
-import numpy as np, pandas as pd, torch
-from torch import Tensor
-from fastcore.meta import delegates
-from fastai.collab import CollabDataLoaders, collab_learner
-from fastai.data.transforms import RandomSplitter
-from fastai.torch_core import set_seed
-from .checks import check_pos_int, check_choice
-from .data import load_ratings
-from .dataloaders import collab_dls, valid_mse
-from .fast import tensors_from_split, fit_mf, fast_collab_dls, torch_threads
-from .evaluate import classic_splits
+import numpy as np, pandas as pd
+# torch, fastai and the course's trainers are imported inside the functions that use them: importing this module
+# costs only numpy and pandas, so `collab_tutorial bench --help` and a mistyped option answer at once
 
 # %% auto #0
-__all__ = ['BOOK', 'FIT_MF', 'BENCH_LABELS', 'BENCH_METHODS', 'FOLD_METHODS', 'machine_info', 'bench_fastai', 'bench_fit_mf',
-           'bench_surprise', 'bench_folds', 'planted_ratings', 'bench_scaling', 'run_bench', 'bench_report',
-           'write_bench', 'bench_main']
+__all__ = ['BOOK', 'BENCH_LABELS', 'BENCH_METHODS', 'FOLD_METHODS', 'machine_info', 'fit_mf_defaults', 'bench_fastai',
+           'bench_fit_mf', 'bench_surprise', 'bench_folds', 'planted_ratings', 'bench_scaling', 'run_bench',
+           'bench_report', 'write_bench', 'bench_main']
 
 # %% ../nbs/17_benchmark.ipynb #68ee399c
 def machine_info() -> dict:
     "CPU model, core count, PyTorch threads, 1-minute load average and library versions of this machine."
-    import fastai
+    import fastai, torch
     cpu = platform.processor()
     try:
         with open('/proc/cpuinfo') as f: cpu = next((l.split(':', 1)[1].strip() for l in f if l.startswith('model name')), cpu)
@@ -37,12 +29,17 @@ def machine_info() -> dict:
 
 # %% ../nbs/17_benchmark.ipynb #98c5b846
 BOOK = dict(bs=64, lr=5e-3, wd=0.1, epochs=5)
-FIT_MF = {k: inspect.signature(fit_mf).parameters[k].default for k in BOOK}
 BENCH_LABELS = dict(stock='fastai collab_learner, from_df (stock)', collab_dls='fastai collab_learner, collab_dls',
                     fast_dls='fastai collab_learner, fast_collab_dls', fit_mf_book="fit_mf, the book's settings",
                     fit_mf='fit_mf, its defaults (large batches)', fit_mf_compile='fit_mf, its defaults, torch.compile',
                     svd='scikit-surprise SVD', svdpp='scikit-surprise SVDpp')
 BENCH_METHODS = ('stock', 'collab_dls', 'fast_dls', 'fit_mf_book', 'fit_mf', 'svd', 'svdpp')
+
+def fit_mf_defaults() -> dict:
+    "`fit_mf`'s own defaults for the settings `BOOK` names (bs, lr, wd, epochs), read from its signature."
+    import inspect
+    from collab_tutorial.fast import fit_mf
+    return {k: inspect.signature(fit_mf).parameters[k].default for k in BOOK}
 
 def _row(prep: float, fit: float, n_seen: int, mse: float, bs, lr, wd, epochs, note: str = '') -> dict:
     return dict(bs=bs, lr=lr, wd=wd, epochs=epochs, prep_s=prep, fit_s=fit, total_s=prep + fit,
@@ -54,6 +51,11 @@ def bench_fastai(ratings: pd.DataFrame,   # MovieLens ratings with a `title` col
                  seed: int = 42,           # seed of the split, of the shuffle and of the weights
                 ) -> dict:
     "Time the book's `collab_learner` fit (`BOOK` settings) on stock, `collab_dls` or `fast_collab_dls` loaders."
+    from fastai.collab import CollabDataLoaders, collab_learner
+    from fastai.torch_core import set_seed
+    from collab_tutorial.checks import check_choice
+    from collab_tutorial.dataloaders import collab_dls, valid_mse
+    from collab_tutorial.fast import fast_collab_dls
     make = dict(stock=CollabDataLoaders.from_df, collab_dls=collab_dls, fast_dls=fast_collab_dls)
     make = make[check_choice(method, 'method', tuple(make))]
     t0 = time.perf_counter()
@@ -67,13 +69,13 @@ def bench_fastai(ratings: pd.DataFrame,   # MovieLens ratings with a `title` col
     return _row(t1 - t0, time.perf_counter() - t1, BOOK['epochs'] * len(dls.train_ds), valid_mse(learn), **BOOK)
 
 # %% ../nbs/17_benchmark.ipynb #62de4300
-@delegates(fit_mf, but=['valid', 'seed'])
 def bench_fit_mf(ratings: pd.DataFrame,    # the ratings
                  splits: tuple,            # (training row positions, validation row positions)
                  item_name: str = 'title', # column of the items
                  seed: int = 42,           # seed of the weights and of the batch order
-                 **kwargs) -> dict:
+                 **kwargs) -> dict:  # settings passed on to `fit_mf` (bs, lr, wd, epochs, ...)
     "Time `fit_mf` (its defaults, or `kwargs`) on `splits` of `ratings`, the encoding included."
+    from collab_tutorial.fast import tensors_from_split, fit_mf
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')   # unseen validation rows stay in, as #na#, as for every other row
@@ -81,7 +83,7 @@ def bench_fit_mf(ratings: pd.DataFrame,    # the ratings
     nu, ni = (len(c) for c in d['classes'].values())
     t1 = time.perf_counter()
     _, h = fit_mf(*d['train'], nu, ni, valid=d['valid'], seed=seed, **kwargs)
-    s = {k: kwargs.get(k, v) for k, v in FIT_MF.items()}
+    s = {k: kwargs.get(k, v) for k, v in fit_mf_defaults().items()}
     return _row(t1 - t0, time.perf_counter() - t1, len(h) * len(d['train'][0]), h.valid_mse.iloc[-1], **s)
 
 # %% ../nbs/17_benchmark.ipynb #2c40c15a
@@ -92,6 +94,7 @@ def bench_surprise(ratings: pd.DataFrame,     # the ratings
                    seed: int = 42,            # surprise's `random_state`
                   ) -> dict:
     "Time scikit-surprise `SVD` or `SVDpp` with its defaults on `splits`; a row with a note if it is not installed."
+    from collab_tutorial.checks import check_choice
     check_choice(method, 'method', ('svd', 'svdpp'))
     try: import surprise
     except ImportError: return dict(note='scikit-surprise is not installed: pip install -e ".[bench]"')
@@ -123,6 +126,8 @@ def bench_folds(ratings: pd.DataFrame,      # all 100,000 ratings of `load_ratin
                 seed: int = 42,             # seed of every fit
                ) -> pd.DataFrame:
     "Settings and RMSE of each method on the five classic folds u1..u5, and their mean."
+    from collab_tutorial.checks import check_choice
+    from collab_tutorial.evaluate import classic_splits
     for m in methods: check_choice(m, 'method', FOLD_METHODS)
     rows = {}
     for m in methods:
@@ -139,8 +144,10 @@ def planted_ratings(n_ratings: int,        # how many ratings to draw
                     n_factors: int = 10,   # length of the planted factor vectors
                     noise: float = 0.5,    # standard deviation of the Gaussian noise
                     seed: int = 0,         # seed of everything drawn
-                   ) -> tuple[Tensor, Tensor, Tensor]:
+                   ) -> tuple:  # (users, items, ratings) tensors
     "Synthetic (users, items, ratings) tensors from planted factors and biases plus Gaussian noise, clipped to 1..5."
+    import torch
+    from collab_tutorial.checks import check_pos_int
     for n, v in dict(n_ratings=n_ratings, n_users=n_users, n_items=n_items, n_factors=n_factors).items(): check_pos_int(v, n)
     g = torch.Generator().manual_seed(seed)
     sd = (0.25 / n_factors) ** 0.25                      # so that the dot products have a standard deviation near 0.5
@@ -157,6 +164,8 @@ def bench_scaling(sizes=(100_000, 1_000_000, 10_000_000),  # numbers of syntheti
                   modes=('dense', 'sparse'),               # `fit_mf` with dense updates, lazy sparse ones, or both
                  ) -> pd.DataFrame:
     "Ratings per second and validation RMSE of `fit_mf` (its defaults) on planted data of each size in `sizes`."
+    from collab_tutorial.checks import check_pos_int, check_choice
+    from collab_tutorial.fast import fit_mf
     modes = (modes,) if isinstance(modes, str) else modes
     for m in modes: check_choice(m, 'mode', ('dense', 'sparse'))
     rows = []
@@ -193,6 +202,9 @@ def run_bench(ratings: pd.DataFrame,                          # all ratings of `
               out: str | Path | None = None,                  # folder for results.md and results.png (None: write nothing)
              ) -> dict:
     "Time each method on the seeded 20% split, then the folds and the scaling runs; write the report to `out` if given."
+    from fastai.data.transforms import RandomSplitter
+    from collab_tutorial.checks import check_pos_int, check_choice
+    from collab_tutorial.fast import torch_threads
     for m in methods: check_choice(m, 'method', tuple(BENCH_LABELS))
     for n in sizes or (): check_pos_int(n, 'size')
     check_pos_int(scaling_epochs, 'scaling_epochs')
@@ -272,8 +284,9 @@ def bench_report(res: dict,  # what `run_bench` returns
     if res.get('folds') is not None:
         parts += ['', '## Five classic folds (RMSE)', '', _FOLDS, '', _md(res['folds'].rename_axis('method'))]
     if res.get('scaling') is not None:
-        parts += ['', f"## fit_mf on planted synthetic ratings (its defaults: bs {FIT_MF['bs']:,}, lr {FIT_MF['lr']:g}, "
-                  f"wd {FIT_MF['wd']:g}; dense or lazy sparse updates; tables grow with the square root of the size; "
+        d = fit_mf_defaults()
+        parts += ['', f"## fit_mf on planted synthetic ratings (its defaults: bs {d['bs']:,}, lr {d['lr']:g}, "
+                  f"wd {d['wd']:g}; dense or lazy sparse updates; tables grow with the square root of the size; "
                   "noise std 0.5, so the best RMSE is about 0.5)", '', _md(res['scaling'], index=False)]
     return '\n'.join(parts) + '\n'
 
@@ -299,8 +312,10 @@ def write_bench(res: dict,  # what `run_bench` returns
 # %% ../nbs/17_benchmark.ipynb #44cba42f
 def _pos_int(s: str) -> int:
     "An argparse type for whole numbers of at least 1."
-    try: return check_pos_int(int(s), 'value')
-    except ValueError: raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {s!r}") from None
+    try: v = int(s)
+    except ValueError: v = 0
+    if v < 1: raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {s!r}")
+    return v
 
 def bench_main(argv: list[str] | None = None,  # the arguments after the command (default: `sys.argv[1:]`)
                out: str | Path = 'bench/out',  # the default of `--out`
@@ -322,6 +337,7 @@ def bench_main(argv: list[str] | None = None,  # the arguments after the command
     methods = list(a.methods or [m for m in BENCH_METHODS if not (a.quick and m in ('collab_dls', 'svdpp'))])
     if a.compile and 'fit_mf_compile' not in methods: methods.insert(methods.index('fit_mf') + 1 if 'fit_mf' in methods else len(methods), 'fit_mf_compile')
     sizes = a.sizes if a.sizes is not None else (100_000, 1_000_000) if a.quick else (100_000, 1_000_000, 10_000_000)
+    from collab_tutorial.data import load_ratings
     res = run_bench(load_ratings(), methods, sizes=sizes, folds=not a.no_folds, threads=a.threads, out=dest)
     print(bench_report(res))
     print(f"Wrote {dest/'results.md'} and {dest/'results.png'}")

@@ -196,7 +196,8 @@ def _tiny_model(path):
 
 QUICK = "import sys; from collab_tutorial.cli import main; rc = main(sys.argv[1:]); print('torch' in sys.modules); sys.exit(rc)"
 
-@pytest.mark.parametrize('argv', [['--help'], ['train', '--help'], ['recommend', '--help'], ['train', '--epochs', '0'],
+@pytest.mark.parametrize('argv', [['--help'], ['train', '--help'], ['recommend', '--help'], ['bench', '--help'],
+                                  ['train', '--epochs', '0'], ['bench', '--threads', '-2'],
                                   ['recommend', '--user', 'abc', '--model-path', 'MODEL']])
 def test_help_and_argument_errors_answer_before_torch_loads(argv, tmp_path):
     "`--help` and a mistyped argument are answered before torch (seconds to import) is loaded."
