@@ -269,15 +269,18 @@ def build(out, quiet=True):
             raise SystemExit(f'{out} exists and is not an earlier build of the site: name another --out')
         shutil.rmtree(out)
     with tempfile.TemporaryDirectory(prefix='collab-docs-') as tmp:
-        stage = Path(tmp)/'src'
+        # everything Sphinx writes stays in `tmp` (myst-nb puts a jupyter_execute/ folder beside the output)
+        stage, html = Path(tmp)/'src', Path(tmp)/'build'/'html'
         stage.mkdir()
-        pages, api, bench = stage_sources(stage)
-        args = ['-b', 'html', '-c', str(CONF), '-d', str(Path(tmp)/'doctrees'), '-j', 'auto', '-n'] + \
-               (['-q'] if quiet else []) + [str(stage), str(out)]
+        pages = stage_sources(stage)[0]
+        args = ['-b', 'html', '-c', str(CONF), '-d', str(Path(tmp)/'build'/'doctrees'), '-j', 'auto', '-n'] + \
+               (['-q'] if quiet else []) + [str(stage), str(html)]
         if build_main(args): raise SystemExit('sphinx-build failed (see above)')
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(html, out)
     for rel in pages:  # the notebooks themselves, next to their pages, for the pages' download links
         shutil.copy2(ROOT/rel, out/rel)
-    return len(list(out.rglob('*.html')))
+    return sum('_static' not in p.relative_to(out).parts for p in out.rglob('*.html'))
 
 
 def main(argv=None):
