@@ -96,11 +96,15 @@ _repr.maxstring, _repr.maxother, _repr.maxdict, _repr.maxlist, _repr.maxtuple = 
 
 
 def _anno(a):
-    if a is inspect.Parameter.empty or a is None: return ''
+    if a is inspect.Parameter.empty: return ''
+    if a is None: return 'None'
     return a if isinstance(a, str) else getattr(a, '__name__', None) or str(a).replace('typing.', '')
 
 
-def _value(v): return v.__name__ if isinstance(v, type) else repr(v)
+def _value(v):
+    "A default value as the source writes it: classes and functions by name, no memory addresses."
+    if isinstance(v, type) or inspect.isroutine(v): return v.__name__
+    return re.sub(r' at 0x[0-9a-f]+', '', repr(v))
 
 
 def _cell(s): return str(s).replace('\n', ' ').strip()
@@ -117,11 +121,11 @@ def params_table(f):
         default = '' if d['default'] is inspect.Parameter.empty else f"`{_value(d['default'])}`"
         anno = _anno(d['anno'])
         if name == 'return':
-            if not anno and not d['docment']: continue
+            if anno in ('', 'None') and not d['docment']: continue
             name, default = '**Returns**', ''
         else: name = f'`{name}`'
         rows.append([name, f'`{anno}`' if anno else '', default, _cell(d['docment'] or '')])
-    if not rows: return ''
+    if not any(r[3] for r in rows): return ''  # no comment to show: the signature says it all
     out = ['```{list-table}', ':header-rows: 1', ':class: api-params', '']
     for row in [['Parameter', 'Type', 'Default', 'Details']] + rows:
         out += [f'* - {row[0]}'] + [f'  - {c}' if c else '  - ' for c in row[1:]]
@@ -146,7 +150,7 @@ def _signature(name, obj, kind='def'):
         pieces.append(_param(p))
         if p.kind == p.POSITIONAL_ONLY and (p is params[-1] or params[params.index(p) + 1].kind != p.POSITIONAL_ONLY):
             pieces.append('/')
-    ret = '' if sig.return_annotation is sig.empty else f'->{_anno(sig.return_annotation)}'
+    ret = '' if sig.return_annotation is sig.empty or kind == 'class' else f'->{_anno(sig.return_annotation)}'
     text = f"{kind} {name}({', '.join(pieces)}){ret}"
     if len(text) > 90 and pieces:  # one parameter a line, as show_doc does
         body = ',\n'.join(f'    {p}' for p in pieces)
@@ -155,7 +159,8 @@ def _signature(name, obj, kind='def'):
 
 
 def _doc(obj):
-    d = obj.__doc__ if isinstance(obj, type) else inspect.getdoc(obj)
+    "The object's own docstring (not one inherited, as `inspect.getdoc` would give)."
+    d = getattr(obj, '__doc__', None)
     return f'{inspect.cleandoc(d)}\n' if d else ''
 
 
@@ -163,15 +168,18 @@ def document(name, obj, level='##'):
     "Markdown for one exported name: heading, signature, docstring, parameter table (and a class's methods)."
     if isinstance(obj, type):
         parts = [f'{level} {name}\n', _signature(name, obj, 'class'), _doc(obj), params_table(obj)]
+        fields = getattr(obj, '__dataclass_fields__', {})  # a dataclass field's default is no method
         for mname, m in vars(obj).items():
-            if mname.startswith('_'): continue
+            if mname.startswith('_') or mname in fields: continue
             f = m.__func__ if isinstance(m, (staticmethod, classmethod)) else m
             if not inspect.isfunction(f): continue
             parts += [f'{level}# {name}.{mname}\n', _signature(mname, f), _doc(f), params_table(f)]
         return '\n'.join(p for p in parts if p)
     if callable(obj):
         return '\n'.join(p for p in [f'{level} {name}\n', _signature(name, obj), _doc(obj), params_table(obj)] if p)
-    return f'{level} {name}\n\n```python\n{name} = {_repr.repr(obj)}\n```\n'
+    if hasattr(obj, '_repr_html_'):  # a table: shown as a notebook shows it
+        return f'{level} {name}\n\n`{type(obj).__name__}`\n\n{obj._repr_html_()}\n'
+    return f"{level} {name}\n\n```python\n{name} = {re.sub(r' at 0x[0-9a-f]+', '', _repr.repr(obj))}\n```\n"
 
 
 def api_pages(stage, default_exp, lib='collab_tutorial'):
