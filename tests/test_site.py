@@ -32,13 +32,6 @@ SHOTS = Path(os.environ.get('COLLAB_SITE_SHOTS') or REPO/'tests'/'screenshots'/'
 SHOT_PAGE = 'nbs/04_bias.html'  # a chapter with plots, for the README's picture
 
 
-def _missing(what):
-    "Fail in CI, skip elsewhere, when the docs extra is missing."
-    msg = f"{what} (install it with pip install -e '.[docs]')"
-    if IN_CI: pytest.fail(msg)
-    pytest.skip(msg)
-
-
 def _git_status():
     try: return subprocess.run(['git', 'status', '--porcelain'], cwd=REPO, capture_output=True, text=True).stdout
     except OSError: return None
@@ -49,10 +42,10 @@ def site_dir():
     "A freshly built site in a temporary folder (or the one `COLLAB_SITE` names)."
     if os.environ.get('COLLAB_SITE'):
         yield Path(os.environ['COLLAB_SITE']).resolve(); return
-    for mod in ('sphinx', 'myst_nb', 'sphinx_book_theme'):
-        try: importlib.import_module(mod)
-        except ImportError: _missing(f'{mod} is not installed')
-    if importlib.util.find_spec('sphinx-mathjax-offline') is None: _missing('sphinx-mathjax-offline is not installed')
+    missing = [m for m in ('sphinx', 'myst_nb', 'sphinx_book_theme', 'sphinx-mathjax-offline')
+               if importlib.util.find_spec(m) is None]
+    if missing:  # as test_browser.py does for the browser: fail in CI, skip elsewhere
+        (pytest.fail if IN_CI else pytest.skip)(f"{', '.join(missing)} not installed (pip install -e '.[docs]')")
     tmp = Path(tempfile.mkdtemp(prefix='collab-site-'))
     try:
         before, t0 = _git_status(), time.monotonic()
