@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from test_browser import CHROMIUM_ARGS, IN_CI, browser  # noqa: F401 (browser is a fixture used below)
+from test_browser import IN_CI, browser  # noqa: F401 (browser: the same headless Chromium fixture)
 
 pytestmark = pytest.mark.site
 
