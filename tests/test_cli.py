@@ -34,6 +34,8 @@ BAD = [
     (['train', '--threads', '-1'], 2, "--threads: expected a whole number >= 0"),
     (['train', '--model', 'svd'], 2, "--model: invalid choice: 'svd'"),
     (['train', '--objective', 'bpr'], 2, "--objective: invalid choice: 'bpr'"),
+    (['train', '--unseen', 'skip'], 2, "--unseen: invalid choice: 'skip'"),
+    (['train', '--data-dir', 'README.md'], 1, '--data-dir README.md is a file, not a folder'),
     (['train', '--objective', 'rank', '--model', 'nn'], 1, "--objective rank always trains RankMF (leave --model out)"),
     (['train', '--objective', 'rank', '--epochs', '0'], 2, "--epochs: expected a positive whole number"),
     (['train', '--objective', 'rank', '--out', '.'], 1, "--out names a folder (.)"),
