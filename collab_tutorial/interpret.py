@@ -28,6 +28,7 @@ def item_index(classes: dict,             # `dls.classes`: each column's values,
     hint = f"Did you mean one of {close}?" if close else "Check the spelling, including the year in brackets."
     raise KeyError(f"unknown {item_name} {title!r}: not among the {len(vocab)-1} {item_name} values seen in training. {hint}")
 
+# %% ../nbs/06_interpret.ipynb #f77d515b
 def user_index(classes: dict,            # `dls.classes`: each column's values, `#na#` first
                user,                     # the user id to look up, such as 196
                user_name: str = 'user',  # the user column in `classes`

@@ -6,14 +6,6 @@ from collab_tutorial.dataloaders import collab_dls, collab_codes, unseen_keep
 
 warnings.filterwarnings('ignore', message='The given NumPy array is not writable')
 
-@pytest.fixture(scope='module')
-def toy() -> pd.DataFrame:
-    "60 ratings by 6 users of 10 movies, every pair distinct."
-    rng = np.random.default_rng(0)
-    pairs = [(u, m) for u in range(1, 7) for m in range(1, 11)]
-    return pd.DataFrame({'user': [u for u, _ in pairs], 'movie': [m for _, m in pairs],
-                         'rating': rng.integers(1, 6, len(pairs)).astype(float)})
-
 NAN, INF = float('nan'), float('inf')
 
 # (case, bad value, expected exception, message fragment) for each shared check

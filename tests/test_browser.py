@@ -39,7 +39,10 @@ TIMEOUT = float(os.environ.get('COLLAB_BROWSER_TIMEOUT', 1800))
 IN_CI = os.environ.get('CI', '').lower() == 'true'
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
                  '--disable-component-update', '--disable-sync', '--no-first-run']
-NOTEBOOKS = sorted(NBS.glob('[0-9][0-9]_*.ipynb'))
+# the course's notebooks (01_factors), their sidebars (02a_sampling) and the module notebooks in subfolders
+# (internals/00_checks), named by their path under nbs/; not index.ipynb, nor nbdev's or Jupyter's own folders
+NOTEBOOKS = sorted(p.relative_to(NBS).as_posix() for p in NBS.rglob('*.ipynb')
+                   if re.match(r'\d\d[a-z]?_', p.name) and not any(part.startswith(('_', '.')) for part in p.relative_to(NBS).parts))
 
 
 def skip_flags() -> set[str]:
@@ -334,14 +337,13 @@ def _run_all(page, name, budget, lab):
     return s
 
 
-@pytest.mark.parametrize('nb_path', NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_in_jupyterlab(nb_path, browser, lab, record_property):
-    name = nb_path.name
+@pytest.mark.parametrize('name', NOTEBOOKS, ids=[n.removesuffix('.ipynb') for n in NOTEBOOKS])
+def test_notebook_in_jupyterlab(name, browser, lab, record_property):
     want = expected_outputs(lab.root/name)  # the copy the server runs, even if nbs/ changed since
     ctx = browser.new_context(viewport={'width': 1280, 'height': 800})
     page = ctx.new_page()
     page.set_default_timeout(60_000)
-    shot, passed = SHOTS/f'{nb_path.stem}.png', False
+    shot, passed = SHOTS/f"{name.removesuffix('.ipynb').replace('/', '-')}.png", False
     shot.unlink(missing_ok=True)
     t0 = time.monotonic()
     try:

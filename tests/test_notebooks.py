@@ -4,7 +4,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NBS = sorted(p for p in (ROOT/'nbs').glob('*.ipynb') if not p.name.startswith(('_', '.')))
+# every notebook, in subfolders too (the module notebooks under nbs/internals/), but not nbdev's or Jupyter's own folders
+NBS = sorted(p for p in (ROOT/'nbs').rglob('*.ipynb')
+             if not any(part.startswith(('_', '.')) for part in p.relative_to(ROOT/'nbs').parts))
 MODULES = sorted(p for p in (ROOT/'collab_tutorial').glob('*.py') if not p.name.startswith('_'))
 MACHINE_PATHS = ('/root/', '/work/', '/tmp/ipykernel', '/home/')
 
@@ -17,24 +19,26 @@ def output_texts(cell):
             if isinstance(t, list): t = ''.join(t)
             if isinstance(t, str): yield t
 
+def nb_id(p: Path) -> str: return p.relative_to(ROOT/'nbs').as_posix()
+
 def test_found_notebooks_and_modules():
-    names = [p.name for p in NBS]
-    assert '00_data.ipynb' in names and 'index.ipynb' in names
+    names = [nb_id(p) for p in NBS]
+    assert '00_data.ipynb' in names and 'index.ipynb' in names and 'internals/00_checks.ipynb' in names
     assert any(p.stem == 'data' for p in MODULES)
 
-@pytest.mark.parametrize('nb', NBS, ids=lambda p: p.name)
+@pytest.mark.parametrize('nb', NBS, ids=nb_id)
 def test_no_machine_paths(nb):
     "Outputs (and sources) must not reveal where the notebook ran: scrub /root, /work, /home, /tmp/ipykernel."
     for i, c in enumerate(cells(nb)):
         for t in [src(c), *output_texts(c)]:
             for p in MACHINE_PATHS:
-                assert p not in t, f"{nb.name} cell {i} contains a machine path {p!r}: {t[max(0, t.find(p)-60):t.find(p)+60]!r}"
+                assert p not in t, f"{nb_id(nb)} cell {i} contains a machine path {p!r}: {t[max(0, t.find(p)-60):t.find(p)+60]!r}"
 
-@pytest.mark.parametrize('nb', [p for p in NBS if p.stem != 'index'], ids=lambda p: p.name)
+@pytest.mark.parametrize('nb', [p for p in NBS if p.stem != 'index'], ids=nb_id)
 def test_ends_with_check_your_understanding(nb):
     heads = [l for c in cells(nb) if c['cell_type'] == 'markdown' for l in src(c).splitlines() if l.startswith('#')]
     assert any(re.match(r'#+\s+Check your understanding', l, re.I) for l in heads), \
-        f"{nb.name} has no 'Check your understanding' heading"
+        f"{nb_id(nb)} has no 'Check your understanding' heading"
 
 def exported_defs(mod: Path):
     "The functions and classes a module exports (its `__all__`), as ast nodes."

@@ -68,7 +68,7 @@ def results_rows() -> list[tuple[str, str]]:
     "(notebook, measured value) for each row of README's results tables that names a notebook and a measured value."
     rows = []
     for line in section((ROOT/'README.md').read_text(encoding='utf-8'), 'Results').splitlines():
-        nb = re.search(r'\[(\d\d_\w+)\]\(nbs/\d\d_\w+\.ipynb\)', line)
+        nb = re.search(r'\[(\d\d[a-z]?_\w+)\]\(nbs/\d\d[a-z]?_\w+\.ipynb\)', line)  # 02_dataloaders or a sidebar, 02a_sampling
         val = re.search(r'\*\*(\d+\.\d+)\*\*', line)  # the measured figure is the bold one
         if nb and val: rows.append((nb.group(1), val.group(1)))
     return rows

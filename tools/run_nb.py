@@ -3,18 +3,20 @@
 Usage: `python tools/run_nb.py nbs/02_dataloaders.ipynb [more notebooks]`
 
 Each notebook is executed in place with one PyTorch thread (`OMP_NUM_THREADS=1`, as CI runs them), then:
-- the kernel's file prefix on warnings (`/tmp/ipykernel_1234/5678.py:3: `) is cut, and the home folder in any
-  output is written as `~`, so that no output says where the notebook ran;
+- the kernel's file prefix on warnings (`/tmp/ipykernel_1234/5678.py:3: `) is cut, a library's path is written
+  from its package folder on (`fastai/torch_core.py:154`, not the full path to `site-packages/`), and the home
+  folder in any output is written as `~`, so that no output says where the notebook ran;
 - `nbdev_clean` normalises the notebook's metadata.
 """
 import json, os, re, subprocess, sys
 from pathlib import Path
 
 KERNEL_PREFIX = re.compile(r'/tmp/ipykernel_\d+/\d+\.py:\d+: ')
+SITE_PACKAGES = re.compile(r'/[^\s\'"]*/site-packages/')
 
 def scrub(text: str) -> str:
-    "`text` without kernel file prefixes and with the home folder written as `~`."
-    return KERNEL_PREFIX.sub('', text).replace(str(Path.home()) + '/', '~/')
+    "`text` without kernel file prefixes or the folders above `site-packages/`, and with the home folder written as `~`."
+    return SITE_PACKAGES.sub('', KERNEL_PREFIX.sub('', text)).replace(str(Path.home()) + '/', '~/')
 
 def scrub_notebook(fn: Path):
     nb = json.loads(fn.read_text(encoding='utf-8'))
