@@ -17,7 +17,8 @@ import argparse, os, sys, time
 from pathlib import Path
 import numpy as np, torch
 from collab_tutorial.data import load_ratings
-from collab_tutorial.fast import fit_mf, TensorDS, TensorDL, TensorDataLoaders
+from collab_tutorial.fast import fit_mf
+from collab_tutorial.fast_dls import TensorDS, TensorDL, TensorDataLoaders
 from collab_tutorial.topn import RECOMMENDERS_ML100K, rank_data, stratified_split, evaluate_scores, dot_scores, score_matrix
 from collab_tutorial.rank import RANK_SEEDS, RANK_COLUMNS, compare_rankers, summarise_rankers, machine, fit_rank, valid_split
 

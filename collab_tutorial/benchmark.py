@@ -55,7 +55,7 @@ def bench_fastai(ratings: pd.DataFrame,   # MovieLens ratings with a `title` col
     from fastai.torch_core import set_seed
     from collab_tutorial.checks import check_choice
     from collab_tutorial.dataloaders import collab_dls, valid_mse
-    from collab_tutorial.fast import fast_collab_dls
+    from collab_tutorial.fast_dls import fast_collab_dls
     make = dict(stock=CollabDataLoaders.from_df, collab_dls=collab_dls, fast_dls=fast_collab_dls)
     make = make[check_choice(method, 'method', tuple(make))]
     t0 = time.perf_counter()

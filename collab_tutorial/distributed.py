@@ -14,7 +14,7 @@ from torch.nn.parallel import DistributedDataParallel
 import collab_tutorial
 from .checks import check_pos_int, check_fraction, check_y_range, check_choice
 from .data import load_ratings
-from .fast import MFModel, collab_tensors, adam_step, lazy_adam_step, one_cycle, mf_mse, _check_ratings
+from .fast import MFModel, collab_tensors, adam_step, lazy_adam_step, one_cycle, mf_mse, check_rating_tensors
 from .persist import save_model, check_model_path, _write_atomic
 from .scale import synthetic_ratings
 
@@ -225,8 +225,8 @@ def fit_dist(users: Tensor,                  # user codes of this process's trai
     rank, size = world()
     _check_settings(dict(n_users=n_users, n_items=n_items, n_factors=n_factors, epochs=epochs, bs=bs), method, sync_every, size)
     y_range = check_y_range(y_range)
-    users, items, ratings = _check_ratings(users, items, ratings, n_users, n_items, y_range)
-    if valid is not None: valid = _check_ratings(*valid, n_users, n_items, y_range, what='validation')
+    users, items, ratings = check_rating_tensors(users, items, ratings, n_users, n_items, y_range)
+    if valid is not None: valid = check_rating_tensors(*valid, n_users, n_items, y_range, what='validation')
     with _Guard(_peers(len(ratings))) as guard:
         r = _Replica(n_users, n_items, n_factors, y_range, seed, method, device)
         x, y, n, lb = torch.stack([users, items], 1).to(device), ratings.to(device), len(ratings), bs // size

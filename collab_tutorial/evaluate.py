@@ -4,24 +4,20 @@
 
 # %% ../nbs/10_evaluate.ipynb #87d9c39f
 from __future__ import annotations
-import hashlib, time
+import hashlib, time, warnings
 from typing import Callable
 import numpy as np, pandas as pd, torch
 from torch import nn, Tensor
 from fastai.layers import Embedding
-from .dataloaders import collab_codes
+from .fast import tensors_from_split, check_rating_tensors
 
 # %% auto #0
-__all__ = ['UDATA_ROWS', 'FOLD_SIZE', 'UDATA_SHA256', 'classic_splits', 'fold_tensors', 'rmse', 'cross_validate', 'BiasModel',
-           'fit_biases', 'StarMF', 'star_scores', 'star_metrics']
+__all__ = ['UDATA_ROWS', 'FOLD_SIZE', 'UDATA_SHA256', 'classic_splits', 'rmse', 'cross_validate', 'BiasModel', 'fit_biases',
+           'StarMF', 'star_scores', 'star_metrics']
 
 # %% ../nbs/10_evaluate.ipynb #1a19226c
-UDATA_ROWS, FOLD_SIZE = 100_000, 20_000
-UDATA_SHA256 = 'f84acf1dc5316576c6eb50bb0f44567d4ff44f1868ab8491e9d20f66e511d17b'
-
-def _fingerprint(ratings: pd.DataFrame) -> str:
-    "SHA-256 of the `user, movie, rating` columns as int64, row by row."
-    return hashlib.sha256(np.ascontiguousarray(ratings[['user', 'movie', 'rating']].to_numpy(dtype='int64')).tobytes()).hexdigest()
+UDATA_ROWS, FOLD_SIZE = 100_000, 20_000   # the ratings in u.data, and the size of each classic test set
+UDATA_SHA256 = 'f84acf1dc5316576c6eb50bb0f44567d4ff44f1868ab8491e9d20f66e511d17b'   # of its user, movie, rating columns
 
 # %% ../nbs/10_evaluate.ipynb #2d45aa19
 def _check_udata(ratings):
@@ -32,31 +28,23 @@ def _check_udata(ratings):
     if len(ratings) != UDATA_ROWS:
         raise ValueError(f"the classic splits need all {UDATA_ROWS:,} ratings of u.data, got {len(ratings):,} rows; "
                          "pass load_ratings() unfiltered")
-    if _fingerprint(ratings) != UDATA_SHA256:
+    cols = np.ascontiguousarray(ratings[['user', 'movie', 'rating']].to_numpy(dtype='int64'))   # row by row, as int64
+    if hashlib.sha256(cols.tobytes()).hexdigest() != UDATA_SHA256:
         raise ValueError("these 100,000 rows are not u.data in file order (sorted, shuffled or a different data set?); "
                          "the classic splits are defined by line position, so pass load_ratings() without reordering it")
 
 # %% ../nbs/10_evaluate.ipynb #dc693a72
-def classic_splits(ratings: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]:
+def classic_splits(ratings: pd.DataFrame,  # all ratings of `load_ratings()`, in u.data's file order
+                  ) -> list[tuple[np.ndarray, np.ndarray]]:
     "The ML-100K splits u1..u5 as (train, test) row positions: test k is rows 20,000(k-1) to 20,000k-1 of u.data."
     _check_udata(ratings)
     pos = np.arange(UDATA_ROWS)
     return [(np.concatenate([pos[:k*FOLD_SIZE], pos[(k+1)*FOLD_SIZE:]]), pos[k*FOLD_SIZE:(k+1)*FOLD_SIZE]) for k in range(5)]
 
-# %% ../nbs/10_evaluate.ipynb #c610ea32
-def fold_tensors(ratings: pd.DataFrame,   # the ratings the split indexes, e.g. `load_ratings()`
-                 split: tuple,             # `(train, test)` row positions, e.g. one of `classic_splits(ratings)`
-                 item_name: str = 'movie', # the item column
-                ) -> tuple[tuple, tuple, tuple]:
-    "Train and test `(users, items, ratings)` tensors of one split, coded with `collab_codes`, and the table sizes."
-    trn, tst = split
-    codes, classes = collab_codes(ratings, trn, 'user', item_name)
-    y = torch.tensor(ratings['rating'].to_numpy(dtype='float32'))
-    part = lambda idx: (codes[idx, 0], codes[idx, 1], y[idx])
-    return part(trn), part(tst), tuple(len(c) for c in classes.values())
-
 # %% ../nbs/10_evaluate.ipynb #2918dee9
-def rmse(pred: Tensor, target: Tensor) -> float:
+def rmse(pred: Tensor,    # the predictions
+         target: Tensor,  # the true ratings, as many as there are predictions (any shape)
+        ) -> float:
     "Root mean squared error between predictions and true ratings (any shapes with the same number of elements)."
     pred, target = torch.as_tensor(pred).float().reshape(-1), torch.as_tensor(target).float().reshape(-1)
     if len(pred) != len(target): raise ValueError(f"{len(pred)} predictions for {len(target)} ratings")
@@ -65,14 +53,20 @@ def rmse(pred: Tensor, target: Tensor) -> float:
     return float(((pred - target)**2).mean().sqrt())
 
 # %% ../nbs/10_evaluate.ipynb #3c422d6d
-def cross_validate(fit_predict: Callable, ratings: pd.DataFrame, folds: list | None = None) -> pd.DataFrame:
+def cross_validate(fit_predict: Callable,          # fit_predict(train, test, sizes) -> one prediction per test rating
+                   ratings: pd.DataFrame,          # all ratings of `load_ratings()`, in file order
+                   folds: list | None = None,      # which of the splits u1..u5 to run, by number (default: all five)
+                  ) -> pd.DataFrame:
     "RMSE and seconds of `fit_predict(train, test, sizes) -> predictions` on each classic split (or `folds`, by number)."
     splits = classic_splits(ratings)
     folds = list(range(1, 6)) if folds is None else list(folds)
     if not folds or any(f not in range(1, 6) for f in folds): raise ValueError(f"folds must be numbers 1 to 5, got {folds}")
     rows = []
     for f in folds:
-        trn, tst, sizes = fold_tensors(ratings, splits[f-1])
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', UserWarning)   # test movies unseen in training stay in, as #na#
+            d = tensors_from_split(ratings, splits[f-1], 'user', 'movie', 'rating')
+        trn, tst, sizes = d['train'], d['valid'], tuple(len(c) for c in d['classes'].values())
         t0 = time.perf_counter()
         pred = fit_predict(trn, tst, sizes)
         rows.append(dict(fold=f'u{f}', rmse=rmse(pred, tst[2]), seconds=time.perf_counter() - t0))
@@ -81,7 +75,9 @@ def cross_validate(fit_predict: Callable, ratings: pd.DataFrame, folds: list | N
 # %% ../nbs/10_evaluate.ipynb #627104d5
 class BiasModel(nn.Module):
     "Predict global mean + user bias + item bias; forward takes (bs, 2) (user, item) indices."
-    def __init__(self, mu: float, user_bias: Tensor, item_bias: Tensor):
+    def __init__(self, mu: float,             # the global mean rating
+                 user_bias: Tensor,           # one bias per user code
+                 item_bias: Tensor):          # one bias per item code
         super().__init__()
         self.register_buffer('mu', torch.tensor(float(mu)))
         self.register_buffer('user_bias', torch.as_tensor(user_bias).float())
@@ -91,16 +87,19 @@ class BiasModel(nn.Module):
         return self.mu + self.user_bias[x[:, 0]] + self.item_bias[x[:, 1]]
 
 # %% ../nbs/10_evaluate.ipynb #faaac213
-def fit_biases(users: Tensor, items: Tensor, ratings: Tensor, n_users: int, n_items: int,
-               reg_u: float = 15., reg_i: float = 10., sweeps: int = 10) -> BiasModel:
+def fit_biases(users: Tensor,         # user codes of the training ratings
+               items: Tensor,         # item codes of the training ratings
+               ratings: Tensor,       # the training ratings
+               n_users: int,          # rows of the user biases (`#na#` included)
+               n_items: int,          # rows of the item biases
+               reg_u: float = 15.,    # penalty pulling user biases towards zero
+               reg_i: float = 10.,    # penalty pulling item biases towards zero
+               sweeps: int = 10,      # alternations of items, then users
+              ) -> BiasModel:
     "Fit regularised user and item biases by alternating least squares (Surprise's `BaselineOnly` defaults)."
-    users, items, ratings = torch.as_tensor(users).long(), torch.as_tensor(items).long(), torch.as_tensor(ratings).double()
-    if not len(users) == len(items) == len(ratings): raise ValueError("users, items and ratings must have the same length")
-    if len(ratings) == 0: raise ValueError("no ratings to fit biases on")
-    if users.max() >= n_users or items.max() >= n_items or min(users.min(), items.min()) < 0:
-        raise IndexError(f"indices must be in [0, {n_users}) for users and [0, {n_items}) for items")
+    users, items, ratings = check_rating_tensors(users, items, ratings, n_users, n_items)
     if min(reg_u, reg_i) < 0 or sweeps < 1: raise ValueError("reg_u and reg_i must be >= 0 and sweeps >= 1")
-    u, i, r = users.numpy(), items.numpy(), ratings.numpy()  # numpy's bincount is much faster than torch's here
+    u, i, r = users.numpy(), items.numpy(), ratings.double().numpy()  # numpy's bincount is much faster than torch's here
     mu, bu = r.mean(), np.zeros(n_users)
     nu = np.maximum(np.bincount(u, minlength=n_users) + reg_u, 1)  # max: no ratings and no penalty gives 0, not 0/0
     ni = np.maximum(np.bincount(i, minlength=n_items) + reg_i, 1)
@@ -112,7 +111,10 @@ def fit_biases(users: Tensor, items: Tensor, ratings: Tensor, n_users: int, n_it
 # %% ../nbs/10_evaluate.ipynb #d0bb4c1a
 class StarMF(nn.Module):
     "Dot-product model with one output per star: logits = W(user factors * item factors) + per-star biases."
-    def __init__(self, n_users: int, n_items: int, n_factors: int = 50, n_stars: int = 5):
+    def __init__(self, n_users: int,          # rows of the user tables (`#na#` included)
+                 n_items: int,                # rows of the item tables
+                 n_factors: int = 50,         # length of each factor vector
+                 n_stars: int = 5):           # outputs: one logit per star
         super().__init__()
         self.user_factors, self.item_factors = Embedding(n_users, n_factors), Embedding(n_items, n_factors)
         self.user_bias, self.item_bias = Embedding(n_users, n_stars), Embedding(n_items, n_stars)
@@ -123,14 +125,19 @@ class StarMF(nn.Module):
         return self.star(self.user_factors(u) * self.item_factors(i)) + self.user_bias(u) + self.item_bias(i)
 
 # %% ../nbs/10_evaluate.ipynb #2f40d8f2
-def star_scores(logits: Tensor, stars: tuple = (1, 2, 3, 4, 5)) -> tuple[Tensor, Tensor]:
+def star_scores(logits: Tensor,                 # (n, number of stars) scores, one row per rating
+                stars: tuple = (1, 2, 3, 4, 5), # the star each column stands for
+               ) -> tuple[Tensor, Tensor]:
     "Expected rating and most likely star from logits of shape (n, number of stars)."
     if logits.ndim != 2 or logits.shape[1] != len(stars):
         raise ValueError(f"expected logits of shape (n, {len(stars)}), got {tuple(logits.shape)}")
     s = torch.tensor(stars, dtype=logits.dtype)
     return logits.softmax(1) @ s, s[logits.argmax(1)]
 
-def star_metrics(pred: Tensor, target: Tensor) -> dict:
+# %% ../nbs/10_evaluate.ipynb #2f229fa9
+def star_metrics(pred: Tensor,    # logits (n, 5), or one predicted rating per row (n,)
+                 target: Tensor,  # the true stars
+                ) -> dict:
     "RMSE of the expected rating and accuracy of the most likely star; `pred` is logits (n, 5) or ratings (n,)."
     pred = torch.as_tensor(pred).float()
     expected, star = star_scores(pred) if pred.ndim == 2 else (pred.reshape(-1), pred.reshape(-1).round().clamp(1, 5))
