@@ -11,33 +11,37 @@ from filelock import FileLock, Timeout
 from .checks import check_ratings, path_kind, read_text_bytes, writable_folder
 
 # %% auto #0
-__all__ = ['ML100K', 'RECBOLE_WHEEL', 'RECBOLE_SHA256', 'GENRES', 'DataError', 'read_udata', 'read_uitem', 'check_ml100k',
-           'cache_dir', 'recbole_to_grouplens', 'fetch_recbole_wheel', 'mirror_ml100k', 'fastai_ml100k',
-           'download_ml100k', 'share_with_fastai', 'movielens_100k', 'load_ratings', 'data_summary']
+__all__ = ['ML100K', 'RECBOLE_WHEEL', 'RECBOLE_SHA256', 'GENRES', 'DataError', 'excerpt', 'read_udata', 'read_uitem',
+           'check_ml100k', 'cache_dir', 'recbole_to_grouplens', 'fetch_recbole_wheel', 'remove_stale_builds',
+           'mirror_ml100k', 'fastai_ml100k', 'download_ml100k', 'share_with_fastai', 'movielens_100k', 'load_ratings',
+           'data_summary']
 
-# %% ../nbs/00_data.ipynb #5c30f497
+# %% ../nbs/00_data.ipynb #8a691f70
 ML100K = dict(n_ratings=100_000, n_users=943, n_movies=1_682, n_titles=1_664, min_rating=1, max_rating=5)
 
+# %% ../nbs/00_data.ipynb #566ffdae
 class DataError(ValueError):
     "A MovieLens folder or file that is missing or malformed; the message says what to do."
 
-# %% ../nbs/00_data.ipynb #c03a6f82
-_GROUPLENS = "the GroupLens u.data and u.item (unzip https://files.grouplens.org/datasets/movielens/ml-100k.zip)"
-
+# %% ../nbs/00_data.ipynb #5e67120a
 def _fix(origin: str | None = None, folder: Path | None = None) -> str:
     "The 'Fix:' sentence for a bad copy; it depends on where the folder came from."
-    if origin == 'dest': return f"Fix: pass `dest` a folder holding {_GROUPLENS}, or leave `dest` out to let the course find the data."
-    if origin == 'env': return f"Fix: set COLLAB_TUTORIAL_DATA to a folder holding {_GROUPLENS}, or unset it to let the course find the data."
+    grouplens = "the GroupLens u.data and u.item (unzip https://files.grouplens.org/datasets/movielens/ml-100k.zip)"
+    if origin == 'dest': return f"Fix: pass `dest` a folder holding {grouplens}, or leave `dest` out to let the course find the data."
+    if origin == 'env': return f"Fix: set COLLAB_TUTORIAL_DATA to a folder holding {grouplens}, or unset it to let the course find the data."
     if origin == 'cache': return f"Fix: delete the folder {folder} (built by this course from the PyPI mirror) and run again to rebuild it."
     if origin == 'fastai': return (f"Fix: delete the folder {folder} (where fastai's untar_data(URLs.ML_100k) keeps the data) "
                                    "and run again to download or rebuild it.")
-    return f"Fix: use a complete, unchanged copy of {_GROUPLENS}."
+    return f"Fix: use a complete, unchanged copy of {grouplens}."
 
-def _show(line: bytes) -> str:
-    "A line of a file, shortened, for a message."
+# %% ../nbs/00_data.ipynb #fa17b821
+def excerpt(line: bytes,  # a line of a file, or part of one
+           ) -> str:
+    "`line` decoded as latin-1 (which never fails), cut to 60 characters and quoted with `repr`, for an error message."
     s = line.decode('latin-1')
     return repr(s if len(s) <= 60 else s[:57] + '...')
 
+# %% ../nbs/00_data.ipynb #ee240d4c
 def _lines(fn: Path, b: bytes, sep: bytes, n: int, names: str, numbers: tuple, fix: str) -> list[tuple[int, bytes, list]]:
     "Each line of `b` as `(number, line, fields)`, after checking it has `n` fields, the first ones whole `numbers`."
     label = 'tab' if sep == b'\t' else f'`{sep.decode()}`'
@@ -46,18 +50,18 @@ def _lines(fn: Path, b: bytes, sep: bytes, n: int, names: str, numbers: tuple, f
         f = line.split(sep)
         if not line: raise DataError(f"{fn} line {i:,} is empty. {fix}")
         if len(f) != n: raise DataError(f"{fn} line {i:,} has {len(f)} {label}-separated field{'s'*(len(f)>1)}, "
-                                        f"expected {n} ({names}): {_show(line)}. {fix}")
+                                        f"expected {n} ({names}): {excerpt(line)}. {fix}")
         for name, x in zip(numbers, f):
             if not re.fullmatch(rb'\d{1,18}', x):
-                raise DataError(f"{fn} line {i:,} has {name} {_show(x)}, which is not a whole number "
-                                f"(digits only, at most 18): {_show(line)}. {fix}")
+                raise DataError(f"{fn} line {i:,} has {name} {excerpt(x)}, which is not a whole number "
+                                f"(digits only, at most 18): {excerpt(line)}. {fix}")
         out.append((i, line, f))
     return out
 
-# %% ../nbs/00_data.ipynb #53e43e64
+# %% ../nbs/00_data.ipynb #2cb9f944
 _UDATA = ('user', 'movie', 'rating', 'timestamp')
-_UDATA_FILE = re.compile(rb'(?:\d{1,18}\t\d{1,18}\t\d{1,18}\t\d{1,18}\n)+')
 
+# %% ../nbs/00_data.ipynb #d464d4fa
 def _check_udata_values(fn: Path, df: pd.DataFrame, fix: str):
     "Raise the `DataError` of the first rating outside 1 to 5, id below 1, or (user, movie) pair rated twice."
     for bad, what in ((~df.rating.between(ML100K['min_rating'], ML100K['max_rating']),
@@ -70,31 +74,31 @@ def _check_udata_values(fn: Path, df: pd.DataFrame, fix: str):
             first = int((df.user.eq(r.user) & df.movie.eq(r.movie)).to_numpy().argmax()) + 1
             raise DataError(f"{fn} line {r.name+1:,} {what.format(**r, **ML100K, first=first)}. {fix}")
 
-# %% ../nbs/00_data.ipynb #7c404e6c
+# %% ../nbs/00_data.ipynb #b455543b
 def read_udata(fn: Path | str,       # a GroupLens `u.data` file
                fix: str | None = None,  # what the error message should tell the reader to do (default: use a good copy)
               ) -> pd.DataFrame:
     "Read a GroupLens `u.data` file into integer columns `user, movie, rating, timestamp`, or raise `DataError`."
     fn = Path(fn); fix = fix or _fix()
     b = read_text_bytes(fn, 'the ratings file of MovieLens 100K', fix, error=DataError)
-    if not _UDATA_FILE.fullmatch(b): _lines(fn, b, b'\t', 4, ', '.join(_UDATA), _UDATA, fix)  # the fast check failed: say where
+    if not re.fullmatch(rb'(?:\d{1,18}\t\d{1,18}\t\d{1,18}\t\d{1,18}\n)+', b):  # the fast check failed: say where
+        _lines(fn, b, b'\t', 4, ', '.join(_UDATA), _UDATA, fix)
     df = pd.read_csv(io.BytesIO(b), sep='\t', header=None, names=list(_UDATA), dtype='int64')
     _check_udata_values(fn, df, fix)
     return df
 
-# %% ../nbs/00_data.ipynb #b96ca3ab
-_UITEM = 'id, title, release date, video release date, IMDb URL, 19 genre flags'
-
+# %% ../nbs/00_data.ipynb #a912c362
 def _uitem_rows(fn: Path, b: bytes, fix: str) -> list[tuple[int, str]]:
     "The `(movie, title)` of every line of the `u.item` bytes `b`, or the `DataError` of the first bad line."
     rows = {}  # movie id: (line number, title)
-    for i, line, f in _lines(fn, b, b'|', 24, _UITEM, ('movie id',), fix):
+    fields = 'id, title, release date, video release date, IMDb URL, 19 genre flags'
+    for i, line, f in _lines(fn, b, b'|', 24, fields, ('movie id',), fix):
         what = None
         if not f[1].strip(): what = f"gives movie {int(f[0])} an empty title"
         elif m := re.search(rb'[\x00-\x1f\x7f]', f[1]): what = f"has a control character ({m[0]!r}) in its title"
         elif any(g not in (b'0', b'1') for g in f[5:]): what = "has a genre flag that is not 0 or 1"
         elif int(f[0]) in rows: what = f"names movie {int(f[0])} again (first on line {rows[int(f[0])][0]:,})"
-        if what: raise DataError(f"{fn} line {i:,} {what}: {_show(line)}. {fix}")
+        if what: raise DataError(f"{fn} line {i:,} {what}: {excerpt(line)}. {fix}")
         rows[int(f[0])] = i, f[1].decode('latin-1')
     return [(movie, title) for movie, (_, title) in rows.items()]
 
@@ -127,13 +131,17 @@ def check_ml100k(path: Path | str,       # a folder that should hold `u.data` an
             raise DataError(f"{path/fn}: expected {ML100K[k]:,} for {k}, found {v:,}; the file is incomplete or not ML-100K. {fix}")
     return path
 
-# %% ../nbs/00_data.ipynb #53f1ef35
-RECBOLE_WHEEL = 'recbole-1.2.1-py3-none-any.whl'
-RECBOLE_SHA256 = '9c9948202011f37eb0a7c6768129313f00d6403ad221ec940d5e2d5d5f33a407'
+# %% ../nbs/00_data.ipynb #10d604cd
+RECBOLE_WHEEL, RECBOLE_SHA256 = 'recbole-1.2.1-py3-none-any.whl', '9c9948202011f37eb0a7c6768129313f00d6403ad221ec940d5e2d5d5f33a407'
+
+# %% ../nbs/00_data.ipynb #8a60259b
 _RB = 'recbole/dataset_example/ml-100k/ml-100k'
+
+# %% ../nbs/00_data.ipynb #d3e539a2
 GENRES = ['unknown', 'Action', 'Adventure', 'Animation', "Children's", 'Comedy', 'Crime', 'Documentary', 'Drama', 'Fantasy',
           'Film-Noir', 'Horror', 'Musical', 'Mystery', 'Romance', 'Sci-Fi', 'Thriller', 'War', 'Western']
 
+# %% ../nbs/00_data.ipynb #3fa82427
 def cache_dir() -> Path:
     "The folder where this course keeps data it builds itself: `$COLLAB_TUTORIAL_CACHE`, else `~/.cache/collab_tutorial`."
     v = os.environ.get('COLLAB_TUTORIAL_CACHE')
@@ -173,25 +181,27 @@ def fetch_recbole_wheel(dest: Path | str,  # an existing folder to download the 
     if sha != RECBOLE_SHA256: raise DataError(f"{fn} has SHA-256 {sha}, expected {RECBOLE_SHA256}: the download is incomplete or altered.")
     return fn
 
-# %% ../nbs/00_data.ipynb #d6651e86
+# %% ../nbs/00_data.ipynb #abf12655
 class _CacheError(DataError):
     "The folder a copy must be built in cannot be written; `reason` is the message without its fix."
     def __init__(self, folder: Path, e: OSError):
         self.reason = f"cannot write to the folder {folder} ({type(e).__name__}: {e.strerror or e})"
         super().__init__(f"{self.reason}. Fix: set COLLAB_TUTORIAL_CACHE (or `dest`) to a folder you can write to.")
 
-def _stale(dest: Path) -> list[Path]:
-    "The temporary folders that killed builds of `dest` left beside it (`.ml-100k-` and 8 random characters)."
-    return [p for p in dest.parent.glob(glob.escape(f'.{dest.name}-') + '[a-z0-9_]' * 8) if p.is_dir() and not p.is_symlink()]
-
-def _tidy(dest: Path, lock: Path):
-    "Remove what killed builds of `dest` left behind, unless a build holds `lock` right now."
-    if not _stale(dest): return
+# %% ../nbs/00_data.ipynb #8ca4c59b
+def remove_stale_builds(dest: Path,  # the folder that builds fill: their temporary folders sit beside it
+                        lock: Path,  # the lock file a build holds while it runs
+                       ):
+    "Remove the temporary folders that killed builds of `dest` left beside it, unless a build holds `lock` right now."
+    stale = lambda: [p for p in dest.parent.glob(glob.escape(f'.{dest.name}-') + '[a-z0-9_]' * 8)  # '.ml-100k-' + 8 random characters
+                     if p.is_dir() and not p.is_symlink()]
+    if not stale(): return
     try:
         with FileLock(lock, timeout=0):
-            for p in _stale(dest): shutil.rmtree(p, ignore_errors=True)
+            for p in stale(): shutil.rmtree(p, ignore_errors=True)
     except (Timeout, OSError): pass
 
+# %% ../nbs/00_data.ipynb #9294fd06
 def _build(dest: Path, lock, fill) -> Path | None:
     "Unless `dest` exists: under `lock`, `fill` a temporary folder beside it, check it, rename it to `dest`; return `dest`."
     with FileLock(lock, timeout=600):
@@ -212,13 +222,14 @@ def mirror_ml100k(dest: Path | str | None = None,  # where to build it (default:
     fill = lambda out: recbole_to_grouplens(fetch_recbole_wheel(out.parent), out)  # the wheel goes with the temporary folder
     return _build(dest, f'{dest}.lock', fill) or check_ml100k(dest, _fix('cache', dest))
 
-# %% ../nbs/00_data.ipynb #bb6a13f9
+# %% ../nbs/00_data.ipynb #6d504a98
 def _fastai_paths() -> tuple[Path, Path]:
     "The folder `untar_data(URLs.ML_100k)` returns without downloading, and the lock it holds while writing it."
     from fastai.data.external import fastai_cfg
     cfg = fastai_cfg()
     return cfg.path('data')/'ml-100k', cfg.path('archive')/'ml-100k.zip.lock'
 
+# %% ../nbs/00_data.ipynb #17b035a0
 def fastai_ml100k() -> Path | None:
     "The folder `untar_data(URLs.ML_100k)` returns without downloading, if it exists on this machine."
     try: d, lock = _fastai_paths()
@@ -229,19 +240,20 @@ def fastai_ml100k() -> Path | None:
     except (OSError, Timeout): pass  # no lock file can be made there: then no untar_data is extracting either
     return d
 
+# %% ../nbs/00_data.ipynb #b8bc3c69
 def download_ml100k() -> Path:
     "Download and extract ML-100K with fastai's `untar_data`, as the book does."
     from fastai.data.external import untar_data, URLs
     return untar_data(URLs.ML_100k)
 
-# %% ../nbs/00_data.ipynb #ca5828e1
+# %% ../nbs/00_data.ipynb #4d2e834e
 def share_with_fastai(src: Path | str,  # a checked MovieLens 100K folder
                      ) -> Path | None:
     "Copy `u.data` and `u.item` of `src` to the folder `untar_data(URLs.ML_100k)` returns, if that does not exist."
     d = "fastai's data folder"  # until fastai says where
     try:
         d, lock = _fastai_paths()
-        _tidy(d, lock)
+        remove_stale_builds(d, lock)
         if os.path.lexists(d): return None
         writable_folder(d.parent); lock.parent.mkdir(parents=True, exist_ok=True)
         def fill(out):
@@ -253,12 +265,13 @@ def share_with_fastai(src: Path | str,  # a checked MovieLens 100K folder
                       "a folder you can write to.", stacklevel=2)
         return None
 
-# %% ../nbs/00_data.ipynb #770039b7
+# %% ../nbs/00_data.ipynb #bc12b228
 def _tilde(p: Path) -> str:
     "`p` with the home folder written as `~`, so that printed paths say nothing about this machine."
     try: return '~/' + str(Path(p).resolve().relative_to(Path.home().resolve()))
     except ValueError: return str(p)
 
+# %% ../nbs/00_data.ipynb #d86c3559
 def _offline() -> bool:
     "Whether COLLAB_TUTORIAL_OFFLINE asks to skip the download; a value that means neither is an error."
     v = os.environ.get('COLLAB_TUTORIAL_OFFLINE', '').strip().lower()
@@ -266,6 +279,7 @@ def _offline() -> bool:
     if v in ('1', 'true', 'yes', 'on'): return True
     raise DataError(f"COLLAB_TUTORIAL_OFFLINE is {v!r}. Fix: set it to 1 to skip the download, or unset it (or 0) to try it.")
 
+# %% ../nbs/00_data.ipynb #3d3dcd82
 def _named(dest) -> tuple[Path | None, str | None]:
     "The folder named by `dest`, else by COLLAB_TUTORIAL_DATA, and which of the two named it."
     if dest is None:
@@ -276,6 +290,7 @@ def _named(dest) -> tuple[Path | None, str | None]:
     if not str(dest): raise DataError("dest is an empty string. Fix: pass a folder holding u.data and u.item, or None.")
     return Path(dest).expanduser(), 'dest'
 
+# %% ../nbs/00_data.ipynb #8ea2838f
 def _mirror(why: str, say) -> Path:
     "The folder the PyPI mirror builds, or one `DataError` that lists every source tried."
     try: d = mirror_ml100k()
@@ -289,6 +304,7 @@ def _mirror(why: str, say) -> Path:
     say(f"Built from the PyPI mirror: {_tilde(d)}")
     return d
 
+# %% ../nbs/00_data.ipynb #982bf733
 def _find(dest, say) -> tuple[Path, str]:
     "The first source of the data that exists, and where it came from: 'dest', 'env', 'fastai' or 'cache'."
     offline = _offline()
@@ -311,7 +327,7 @@ def _find(dest, say) -> tuple[Path, str]:
         return _mirror(why, say), 'cache'
     say(f"Downloaded with untar_data(URLs.ML_100k): {_tilde(d)}"); return d, 'fastai'
 
-# %% ../nbs/00_data.ipynb #352c64c0
+# %% ../nbs/00_data.ipynb #30274216
 def movielens_100k(dest: Path | str | None = None,  # a folder holding u.data and u.item (default: find one)
                    verbose: bool = False,           # print which source was used
                   ) -> Path:
@@ -322,7 +338,7 @@ def movielens_100k(dest: Path | str | None = None,  # a folder holding u.data an
     if (f := share_with_fastai(d)) is not None:
         say(f"Copied u.data and u.item to {_tilde(f)}, where the book's untar_data(URLs.ML_100k) finds them.")
     cache = cache_dir()/'ml-100k'
-    _tidy(cache, Path(f'{cache}.lock'))
+    remove_stale_builds(cache, Path(f'{cache}.lock'))
     return d
 
 # %% ../nbs/00_data.ipynb #f7e9ceaa

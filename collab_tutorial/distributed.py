@@ -15,7 +15,7 @@ import collab_tutorial
 from .checks import check_pos_int, check_fraction, check_y_range, check_choice
 from .data import load_ratings
 from .fast import MFModel, collab_tensors, adam_step, lazy_adam_step, one_cycle, mf_mse, check_rating_tensors
-from .persist import save_model, check_model_path, _write_atomic
+from .persist import save_model, check_model_path, write_atomic, pid_alive
 from .scale import synthetic_ratings
 
 # %% auto #0
@@ -79,18 +79,11 @@ def _average(params: list, size: int):
         for p, v in zip(params, flat.split([p.numel() for p in params])): p.copy_(v.view_as(p))
 
 # %% ../nbs/16_distributed.ipynb #da478f4d
-def _alive(pid: int) -> bool:
-    "Whether process `pid` exists on this machine and is not a zombie waiting for its parent."
-    try:
-        with open(f'/proc/{pid}/stat') as f: return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
-    except (FileNotFoundError, ProcessLookupError): return False
-    except OSError: return True  # no /proc: assume alive, and say less
-
 def _lost(peers: list) -> str:
     "The ranks among `peers` (rank -> (host, pid)) that ran on this host and are gone, in words ('' if none)."
     host, me = socket.gethostname(), os.getpid()
     for _ in range(10):  # the launcher may take a moment to reap a dead process
-        gone = [f"rank {r} (pid {pid})" for r, (h, pid) in enumerate(peers) if h == host and pid != me and not _alive(pid)]
+        gone = [f"rank {r} (pid {pid})" for r, (h, pid) in enumerate(peers) if h == host and pid != me and not pid_alive(pid)]
         if gone: return ', '.join(gone) + ' stopped'
         time.sleep(0.2)
     return ''
@@ -346,7 +339,7 @@ def _run(args) -> dict | None:
     out = _summary(args, d, size, times, float(peak), hist)
     if args.model: save_model(model.cpu(), d['classes'], args.model, meta=dict(trainer='collab_tutorial.distributed',
                               method=args.method, processes=size, epochs=args.epochs, valid_rmse=out['valid_rmse']))
-    if args.summary: _write_atomic(Path(args.summary), json.dumps(out, indent=1).encode())   # persist's atomic writer
+    if args.summary: write_atomic(Path(args.summary), json.dumps(out, indent=1).encode())   # persist's atomic writer
     print(f"[rank 0] {args.method}, {size} process(es): valid RMSE {out['valid_rmse']:.4f}, "
           f"{out['ratings_per_s']:,.0f} ratings/s" + (f"; model saved to {args.model}" if args.model else ''), flush=True)
     return out

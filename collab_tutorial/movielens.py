@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from filelock import FileLock, Timeout
 from .checks import path_kind, writable_folder
-from .data import DataError, cache_dir, load_ratings, movielens_100k, read_uitem, _tidy
+from .data import DataError, cache_dir, load_ratings, movielens_100k, read_uitem, excerpt, remove_stale_builds
 
 # %% auto #0
 __all__ = ['BASE_URL', 'RELEASES', 'Release', 'get_release', 'release_url', 'download_release', 'read_release', 'movielens',
@@ -127,11 +127,6 @@ _CSV_HEAD = dict(ratings=b'userId,movieId,rating,timestamp', movies=['movieId', 
 _FIELD = dict(csv=rb'\d{1,10},\d{1,10},\d{1,2}(?:\.\d{1,6})?,\d{1,18}', dat=rb'\d{1,10}::\d{1,10}::\d{1,2}(?:\.\d{1,6})?::\d{1,18}')
 _BLOCK = 1 << 26  # bytes read at a time: 64 MiB
 
-def _show(line: bytes) -> str:
-    "A line of a file, shortened, for a message."
-    s = line.decode('latin-1')
-    return repr(s if len(s) <= 60 else s[:57] + '...')
-
 def _sep(r: Release) -> bytes: return b',' if r.fmt == 'csv' else b'::'
 
 def _blocks(f, label: str, fix: str):
@@ -142,7 +137,7 @@ def _blocks(f, label: str, fix: str):
         cut = b.rfind(b'\n') + 1
         block, rest = b[:cut], b[cut:]
         if block: yield line, block; line += block.count(b'\n')
-    if rest: raise DataError(f"{label} does not end with a newline: it was cut short at line {line:,}: {_show(rest)}. {fix}")
+    if rest: raise DataError(f"{label} does not end with a newline: it was cut short at line {line:,}: {excerpt(rest)}. {fix}")
 
 # %% ../nbs/14_movielens.ipynb #7e0d20db
 def _bad_line(block: bytes, first: int, r: Release, label: str, fix: str, e: Exception):
@@ -155,7 +150,7 @@ def _bad_line(block: bytes, first: int, r: Release, label: str, fix: str, e: Exc
         n = len(line.split(sep))
         what = (f"has {n} `{sep.decode()}`-separated field{'s'*(n>1)}, expected 4 (user, movie, rating, timestamp)" if n != 4
                 else "has a field that is not a number (user, movie and timestamp: whole numbers; rating: like 4 or 3.5)")
-        raise DataError(f"{label} line {i:,} {what}: {_show(line)}. {fix}")
+        raise DataError(f"{label} line {i:,} {what}: {excerpt(line)}. {fix}")
     raise DataError(f"{label} near line {first:,} could not be read ({type(e).__name__}: {e}). {fix}")
 
 def _parse_block(block: bytes, first: int, r: Release, label: str, fix: str) -> pd.DataFrame:
@@ -197,7 +192,7 @@ def _read_ratings(f, r: Release, label: str, fix: str) -> pd.DataFrame:
         if first == 1 and r.fmt == 'csv':
             head = block[:block.find(b'\n')].removesuffix(b'\r')
             if head != _CSV_HEAD['ratings']:
-                raise DataError(f"{label} line 1 is {_show(head)}, expected the header {_CSV_HEAD['ratings'].decode()!r}. {fix}")
+                raise DataError(f"{label} line 1 is {excerpt(head)}, expected the header {_CSV_HEAD['ratings'].decode()!r}. {fix}")
             block, first = block[block.find(b'\n')+1:], 2
             if not block: continue
         df = _parse_block(block, first, r, label, fix)
@@ -356,7 +351,7 @@ def _fresh(out: Path, key: dict) -> bool: return (m := _meta(out)) is not None a
 def _cached(out: Path, key: dict, fill) -> Path:
     "`out`, built (once, under a lock) by `fill(tmp, new)` into a temporary folder renamed into place if it is missing or stale."
     lock = Path(f'{out}.lock')
-    _tidy(out, lock)
+    remove_stale_builds(out, lock)
     if _fresh(out, key): return out
     try:
         with FileLock(lock, timeout=3600):

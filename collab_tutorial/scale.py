@@ -16,7 +16,7 @@ from torch import Tensor
 from .checks import check_pos_int, check_y_range, check_choice
 from .fast import MFModel, torch_threads
 from .movielens import Release, get_release
-from .persist import _write_atomic
+from .persist import write_atomic
 
 # %% auto #0
 __all__ = ['sgd_lr', 'sgd_epoch_torch', 'sgd_epoch_numba', 'fit_sgd', 'planted_predict', 'synthetic_ratings', 'synthetic_release']
@@ -361,5 +361,5 @@ def synthetic_release(folder: Path | str,      # an existing folder to write the
     with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED) as z:
         for fn, b in ((r.ratings, rat), (r.movies, mov), ('README.txt', b'planted synthetic ratings (collab_tutorial.scale)\n')):
             z.writestr(f'{r.folder}/{fn}', b)
-    _write_atomic(folder/f'{out.name}.zip', buf.getvalue())   # persist's writer: never a half-written zip
+    write_atomic(folder/f'{out.name}.zip', buf.getvalue())   # persist's writer: never a half-written zip
     return out

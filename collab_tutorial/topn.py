@@ -7,14 +7,14 @@ from __future__ import annotations
 import math
 import numpy as np, pandas as pd, torch
 from torch import Tensor
-from .checks import check_pos_int, check_fraction, check_ratings, unwrap
+from .checks import check_fraction, check_ratings
 from .dataloaders import collab_codes
-from .interpret import model_weights
+from .recommend import top_k, dot_scores, score_matrix
 
 # %% auto #0
-__all__ = ['RECOMMENDERS_ML100K', 'stratified_split', 'watched_matrix', 'rank_data', 'top_k', 'hits_at_k', 'precision_at_k',
-           'recall_at_k', 'ndcg_at_k', 'average_precision', 'ranking_metrics', 'coverage', 'evaluate_scores',
-           'popularity_scores', 'random_scores', 'dot_scores', 'score_matrix']
+__all__ = ['RECOMMENDERS_ML100K', 'stratified_split', 'watched_matrix', 'rank_data', 'hits_at_k', 'precision_at_k', 'recall_at_k',
+           'ndcg_at_k', 'average_precision', 'ranking_metrics', 'coverage', 'evaluate_scores', 'popularity_scores',
+           'random_scores']
 
 # %% ../nbs/11_topn.ipynb #cd1fe200
 def stratified_split(ratings: pd.DataFrame,  # one row per rating
@@ -61,22 +61,6 @@ def rank_data(ratings: pd.DataFrame,  # one row per rating
     return dict(train=watched_matrix(codes[trn], *shape), test=watched_matrix(codes[tst][known], *shape), classes=classes,
                 rows=(codes[trn, 0], codes[trn, 1], y[trn]), test_rows=(codes[tst][known, 0], codes[tst][known, 1], y[tst][known]),
                 n_dropped=int((~known).sum()))
-
-# %% ../nbs/11_topn.ipynb #62518595
-def top_k(scores: Tensor,   # (n_users, n_items) scores, higher is better
-          exclude: Tensor,  # (n_users, n_items) True where an item must not be recommended (rated in training)
-          k: int = 10,      # length of each list
-         ) -> Tensor:
-    "Item indices (n_users, k) of each user's `k` best scores, leaving out `exclude`; ties go to the lower index, -1 pads short lists."
-    k = check_pos_int(k, 'k')
-    if scores.ndim != 2 or scores.shape != exclude.shape:
-        raise ValueError(f"scores and exclude must be (n_users, n_items) of the same shape, got {tuple(scores.shape)} and {tuple(exclude.shape)}")
-    if k > scores.shape[1]: raise ValueError(f"k={k} is larger than the catalogue ({scores.shape[1]} items)")
-    if n := int((~torch.isfinite(scores)).sum()):
-        raise ValueError(f"scores hold {n:,} NaN or infinite values: the model's output is broken (did training diverge?)")
-    s = scores.float().masked_fill(exclude.bool(), -math.inf)
-    val, idx = torch.sort(s, dim=1, descending=True, stable=True)
-    return torch.where(torch.isfinite(val[:, :k]), idx[:, :k], -1)
 
 # %% ../nbs/11_topn.ipynb #fad065c4
 def hits_at_k(top: Tensor,   # (n_users, k) item indices from `top_k`, -1 for an empty slot
@@ -154,26 +138,6 @@ def random_scores(X: Tensor,      # (n_users, n_items) training matrix, for the 
                  ) -> Tensor:
     "Uniform random scores, seeded: a list drawn at random from the user's unseen items."
     return torch.rand(X.shape, generator=torch.Generator().manual_seed(seed))
-
-# %% ../nbs/11_topn.ipynb #e0b8b94d
-def dot_scores(model,  # a dot-product model (or a `Learner` holding one) with factor and bias tables
-              ) -> Tensor:
-    "Every user's score for every item from the factor and bias tables (before any `sigmoid_range`, which keeps the order)."
-    w = model_weights(model)
-    return w['user_factors'] @ w['item_factors'].T + w['user_bias'][:, None] + w['item_bias']
-
-@torch.no_grad()
-def score_matrix(model,             # any model that maps (n, 2) (user, item) codes to n scores, or a `Learner`
-                 n_users: int,      # rows of the matrix
-                 n_items: int,      # columns of the matrix
-                 chunk: int = 64,   # users scored at once
-                ) -> Tensor:
-    "Every user's score for every item, through the model's own forward pass (for models without factor tables)."
-    m = unwrap(model); was = m.training; m.eval()
-    items = torch.arange(n_items)
-    try: return torch.cat([m(torch.stack([u.repeat_interleave(n_items), items.repeat(len(u))], 1)).reshape(len(u), n_items).float()
-                           for u in torch.arange(n_users).split(chunk)])
-    finally: m.train(was)
 
 # %% ../nbs/11_topn.ipynb #187453aa
 RECOMMENDERS_ML100K = pd.DataFrame(  # quoted: recommenders' README, MovieLens 100K, stratified 75/25, k=10 (FastAI row: README before July 2025)

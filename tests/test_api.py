@@ -112,7 +112,7 @@ def model(nan: bool = False):
     return m
 
 def test_recommendations_are_never_nan_or_silently_empty():
-    with pytest.raises(ValueError, match='NaN or infinity'): recommend(model(nan=True), CLASSES, 2, RATED, n=2)
+    with pytest.raises(ValueError, match='NaN or infinite'): recommend(model(nan=True), CLASSES, 2, RATED, n=2)
     with pytest.raises(ValueError, match='NaN or infinite'): most_similar(model(nan=True), CLASSES, 'a', n=2)
     assert list(recommend(model(), CLASSES, 2, RATED, n=5).title) != []        # user 2 has two unseen titles
     assert recommend(model(), CLASSES, 1, RATED, n=5).empty                    # user 1 rated everything: documented empty

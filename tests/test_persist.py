@@ -2,8 +2,10 @@
 import json, os, stat, subprocess, sys, textwrap
 from pathlib import Path
 import pytest, torch, safetensors.torch
-from fastai.collab import EmbeddingDotBias
-from collab_tutorial.persist import save_model, load_model, check_model_path, ModelFileError, _digest
+from torch import nn
+from fastai.collab import EmbeddingDotBias, EmbeddingNN
+from collab_tutorial.persist import (save_model, load_model, check_model_path, ModelFileError, model_kinds, model_kind,
+                                     register_kind, pid_alive, write_atomic, _digest)
 
 CLASSES = {'user': ['#na#', 1, 2, 3, 4], 'title': ['#na#', 'a', 'b', 'c', 'd', 'e']}
 
@@ -31,6 +33,8 @@ def forge(good: Path, out: Path, sd=None, **changes) -> Path:
 def with_nan(sd): sd = dict(sd); w = sd['i_bias.weight'].clone(); w[2] = float('nan'); sd['i_bias.weight'] = w; return sd
 def with_inf(sd): sd = dict(sd); w = sd['u_weight.weight'].clone(); w[1, 0] = float('inf'); sd['u_weight.weight'] = w; return sd
 def flip(b: bytes, i: int) -> bytes: return b[:i] + bytes([b[i] ^ 0xFF]) + b[i+1:]
+def half(g: Path) -> int: return len(g.read_bytes()) // 2
+def with_shape(sd): sd = dict(sd); sd['u_weight.weight'] = sd['u_weight.weight'][:, :2].contiguous(); return sd
 
 # (case, how to make the bad file from the good one, message fragment)
 BAD_FILES = [
@@ -38,6 +42,10 @@ BAD_FILES = [
     ('five bytes', lambda g, o: o.write_bytes(g.read_bytes()[:5]), 'only 5 bytes'),
     ('cut in the header', lambda g, o: o.write_bytes(g.read_bytes()[:100]), 'the file is truncated, damaged or not a safetensors file'),
     ('cut in the weights', lambda g, o: o.write_bytes(g.read_bytes()[:-10]), 'truncated or damaged'),
+    ('cut in half', lambda g, o: o.write_bytes(g.read_bytes()[:half(g)]), 'the file is truncated'),
+    ('one byte short', lambda g, o: o.write_bytes(g.read_bytes()[:-1]), 'truncated or damaged'),
+    ('a title edited in the header', lambda g, o: o.write_bytes(g.read_bytes().replace(b'\\"e\\"', b'\\"E\\"', 1)),
+     'checksum does not match'),
     ('header not JSON', lambda g, o: o.write_bytes(flip(g.read_bytes(), 8)), 'not a model file written by save_model'),
     ('weights edited', lambda g, o: o.write_bytes(flip(g.read_bytes(), len(g.read_bytes()) - 3)), 'checksum does not match'),
     ('another safetensors file', lambda g, o: o.write_bytes(safetensors.torch.save({'w': torch.zeros(2)})), "no 'collab_tutorial' metadata"),
@@ -48,6 +56,7 @@ BAD_FILES = [
     ('classes too short', lambda g, o: forge(g, o, classes={'user': ['#na#', 1], 'title': CLASSES['title']}), 'bad classes'),
     ('declares 5,000,000 users', lambda g, o: forge(g, o, config=parts(g)[0]['config'] | {'n_users': 5_000_000}),
      'u_weight.weight (5, 4) (expected (5000000, 4))'),
+    ('a tensor of the wrong shape', lambda g, o: forge(g, o, sd=with_shape(parts(g)[1])), 'u_weight.weight (5, 2) (expected (5, 4))'),
     ('a weight is NaN', lambda g, o: forge(g, o, sd=with_nan(parts(g)[1])), "['i_bias.weight'] hold NaN or infinite values"),
     ('a weight is infinite', lambda g, o: forge(g, o, sd=with_inf(parts(g)[1])), "['u_weight.weight'] hold NaN or infinite values"),
 ]
@@ -146,3 +155,111 @@ def test_sparse_trained_model_round_trips(tmp_path):
     m2, classes, _ = load_model(save_model(m, {'user': ['#na#', 1, 2, 3], 'title': ['#na#', 'a', 'b']}, tmp_path/'s.safetensors'))
     x = torch.stack([u, i], 1)
     assert torch.equal(m.eval()(x), m2(x))
+
+def test_a_title_edit_is_a_real_change(good):
+    "The 'title edited' case above changes one title and nothing else, so only the checksum can notice."
+    b = good.read_bytes()
+    assert b.count(b'\\"e\\"') == 1 and len(b.replace(b'\\"e\\"', b'\\"E\\"')) == len(b)
+
+def test_saving_again_replaces_the_file(good, tmp_path):
+    save_model(small_model(), CLASSES, good, meta={'note': 'saved twice'})
+    assert load_model(good)[2] == {'note': 'saved twice'}
+    assert [p.name for p in tmp_path.iterdir()] == ['good.safetensors']  # no temporary file left
+
+class Subclass(EmbeddingDotBias): pass
+
+def classes_with(**change): return CLASSES | change
+
+# (case, model, classes, meta, message fragment): each is refused before anything is written
+BAD_SAVES = [
+    ('classes do not fit', small_model, classes_with(title=CLASSES['title'][:-1]), None, "classes['title'] has 5 entries but the model has 6"),
+    ('classes lack the items', small_model, {'user': CLASSES['user']}, None, 'must have 2 entries'),
+    ('classes are a list', small_model, list(CLASSES.values()), None, 'must be a dict'),
+    ('a class value is a bool', small_model, classes_with(user=['#na#', True, 2, 3, 4]), None, 'is a bool'),
+    ('a class value is a float', small_model, classes_with(user=['#na#', 1.5, 2, 3, 4]), None, 'not a str or int'),
+    ('meta holds a function', small_model, CLASSES, {'f': print}, 'JSON-serialisable'),
+    ('meta holds NaN', small_model, CLASSES, {'loss': float('nan')}, 'JSON-serialisable'),
+    ('a model of no kind', lambda: nn.Linear(2, 1), CLASSES, None, "can't save a Linear"),
+    ('a subclass of a kind', lambda: Subclass(4, 5, 6), CLASSES, None, "can't save a Subclass"),
+    ('layers the kind does not rebuild', lambda: EmbeddingNN([(5, 3), (6, 3)], layers=[4], act_cls=nn.Tanh()), CLASSES, None,
+     'differs from it'),
+]
+
+@pytest.mark.parametrize('case,make,classes,meta,msg', BAD_SAVES, ids=[c[0] for c in BAD_SAVES])
+def test_bad_saves_write_nothing(tmp_path, case, make, classes, meta, msg):
+    with pytest.raises((TypeError, ValueError)) as e: save_model(make(), classes, tmp_path/'m.safetensors', meta=meta)
+    assert msg in str(e.value), str(e.value)
+    assert list(tmp_path.iterdir()) == []
+
+def every_kind():
+    "A small model of every kind in the table, with its classes."
+    from collab_tutorial.dotproduct import DotProduct
+    from collab_tutorial.bias import DotProductBias
+    from collab_tutorial.embedding import DotProductBiasParams
+    from collab_tutorial.fast import MFModel
+    from collab_tutorial.neural import CollabNN
+    from collab_tutorial.rank import RankMF
+    return [EmbeddingDotBias(3, 5, 6, y_range=(0, 5.5)), EmbeddingNN([(5, 3), (6, 4)], layers=[8, 4], ps=[0.1, 0.2], embed_p=0.05),
+            DotProduct(5, 6, 3), DotProduct(5, 6, 3, y_range=(0, 5.5)), DotProductBias(5, 6, 3),
+            DotProductBiasParams(5, 6, 3, y_range=(1, 5)), MFModel(5, 6, 3), CollabNN((5, 3), (6, 4), n_act=7), RankMF(5, 6, 3)]
+
+def test_every_kind_round_trips(tmp_path):
+    "Each kind saves and loads as the same class, layers and outputs, bit for bit (weights made random first)."
+    models = every_kind()
+    assert sorted({model_kind(m) for m in models}) == sorted(model_kinds())
+    x = torch.tensor([[1, 1], [2, 5], [4, 3]])
+    for i, m in enumerate(models):
+        torch.manual_seed(i)
+        for p in m.parameters(): nn.init.normal_(p.data, std=0.3)
+        m2, classes, meta = load_model(save_model(m, CLASSES, tmp_path/'m.safetensors'))
+        assert type(m2) is type(m) and repr(m2) == repr(m) and classes == CLASSES and meta == {}
+        assert getattr(m2, 'y_range', None) == getattr(m, 'y_range', None)
+        with torch.no_grad(): assert torch.equal(m.eval()(x), m2(x)), model_kind(m)
+
+def test_register_kind_needs_replace_to_take_a_name():
+    cfg, sizes = (lambda m: {}), (lambda c: (1, 1))
+    with pytest.raises(ValueError, match='already registered for fastai.collab.EmbeddingDotBias'):
+        register_kind('fastai.EmbeddingDotBias', 'collab_tutorial.bias', 'DotProductBias', cfg, sizes)
+    try:
+        register_kind('example.Tmp', 'collab_tutorial.bias', 'DotProductBias', cfg, sizes)
+        register_kind('example.Tmp', 'collab_tutorial.bias', 'DotProductBias', cfg, sizes)  # the same class again: fine
+        with pytest.raises(ValueError, match='pass replace=True'): register_kind('example.Tmp', 'collab_tutorial.fast', 'MFModel', cfg, sizes)
+        register_kind('example.Tmp', 'collab_tutorial.fast', 'MFModel', cfg, sizes, replace=True)
+        assert model_kinds()['example.Tmp'].name == 'MFModel'
+    finally: model_kinds().pop('example.Tmp', None)
+
+def test_a_kind_whose_package_is_missing(good, tmp_path):
+    register_kind('example.Missing', 'no_such_package.models', 'Model', config=lambda m: {}, sizes=lambda c: (5, 6))
+    try:
+        with pytest.raises(ModelFileError, match='needs no_such_package.models.Model, which is not installed'):
+            load_model(forge(good, tmp_path/'missing.safetensors', kind='example.Missing'))
+    finally: model_kinds().pop('example.Missing')
+
+def test_importing_persist_does_no_work():
+    "Importing the module defines things and nothing else: the table of kinds is built on first use."
+    code = ("import sys, collab_tutorial.persist as p; print(p.model_kinds.cache_info().currsize, 'fastai.collab' in sys.modules); "
+            "print(len(p.model_kinds()))")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ['0', 'False', str(len(model_kinds()))], out
+
+def test_pid_alive():
+    assert pid_alive(os.getpid())
+    p = subprocess.Popen([sys.executable, '-c', 'pass']); p.wait()
+    assert not pid_alive(p.pid)  # ended and collected
+
+@pytest.mark.skipif(not os.path.exists('/proc/self/stat'), reason='zombies are told apart through /proc')
+def test_a_zombie_is_not_alive():
+    p = subprocess.Popen([sys.executable, '-c', 'pass'])
+    try:
+        for _ in range(100):  # ended, but not yet collected by wait(): a zombie
+            if Path(f'/proc/{p.pid}/stat').read_text().rsplit(')', 1)[1].split()[0] == 'Z': break
+            __import__('time').sleep(0.05)
+        assert not pid_alive(p.pid)
+    finally: p.wait()
+
+def test_write_atomic_replaces_in_one_step(tmp_path):
+    write_atomic(tmp_path/'f.txt', b'first'); write_atomic(tmp_path/'f.txt', b'second')
+    assert (tmp_path/'f.txt').read_bytes() == b'second' and [p.name for p in tmp_path.iterdir()] == ['f.txt']
+
+def test_check_model_path_accepts_a_new_folder(tmp_path):
+    assert check_model_path(tmp_path/'new'/'m.safetensors', write=True) == tmp_path/'new'/'m.safetensors'
