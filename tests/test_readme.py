@@ -43,10 +43,14 @@ def test_readme_is_generated_from_index():
     assert (ROOT/'README.md').read_text(encoding='utf-8') == load_sync().render(ROOT/'nbs'/'index.ipynb'), \
         "README.md is out of date: run `python tools/sync_readme.py`"
 
-def test_readme_lists_every_notebook():
-    readme = (ROOT/'README.md').read_text(encoding='utf-8')
-    for nb in sorted((ROOT/'nbs').glob('[0-9][0-9]_*.ipynb')):
-        assert f'](nbs/{nb.name})' in readme, f"README.md does not list {nb.name}"
+def test_readme_lists_the_notebooks_in_course_order():
+    "The notebook list names every course notebook, sidebar and internals notebook once, in file-name order, and no other file."
+    listed = re.findall(r'\]\(nbs/([\w/]+\.ipynb)\)', section((ROOT/'README.md').read_text(encoding='utf-8'), 'The notebooks'))
+    course = sorted(p.relative_to(ROOT/'nbs').as_posix() for p in (ROOT/'nbs').rglob('[0-9][0-9]*_*.ipynb')
+                    if not any(part.startswith(('_', '.')) for part in p.relative_to(ROOT/'nbs').parts))
+    top = [n for n in listed if '/' not in n]
+    assert top == sorted(top), f"README lists the notebooks out of order: {top}"
+    assert sorted(listed) == course, f"README lists {sorted(set(listed) ^ set(course))} wrongly (missing, extra or twice)"
 
 def test_readme_has_the_promised_sections():
     md = (ROOT/'README.md').read_text(encoding='utf-8')
