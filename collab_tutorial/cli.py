@@ -78,9 +78,10 @@ def _train_args(t: argparse.ArgumentParser):
                         "(default: 1, see the notebook)")
     t.add_argument('--model', choices=['dot', 'nn'], default=None, help="with --objective rating, 'dot': collab_learner's "
                    "dot product with biases; 'nn': use_nn=True, layers [100, 50] (default: dot)")
-    t.add_argument('--unseen', choices=['warn', 'drop', 'error'], default='warn',
+    t.add_argument('--unseen', choices=['warn', 'keep', 'drop', 'error'], default='warn',
                    help="validation ratings whose user or movie never appears in training (02_dataloaders): 'warn' keeps "
-                        "them, encoded as #na#, and says how many; 'drop' leaves them out; 'error' refuses (default: warn)")
+                        "them, encoded as #na#, and says how many; 'keep' keeps them quietly; 'drop' leaves them out; "
+                        "'error' refuses (default: warn)")
     t.add_argument('--user', default=None, help='user id to show recommendations for (default: the first user of the ratings file)')
     t.add_argument('--out', default=DEFAULT_MODEL, help=f'where to save the model (default: {DEFAULT_MODEL})')
 
@@ -118,7 +119,7 @@ _EXPECTED = (CliError, KeyError, ValueError, TypeError, OSError)
 
 # how the package's messages name an argument, and the option that sets it on the command line
 CLI_WORDS = {"unseen='drop'": '--unseen drop', "unseen='warn'": '--unseen warn', "unseen='error'": '--unseen error',
-             '`dest`': '--data-dir'}
+             "unseen='keep'": '--unseen keep', '`dest`': '--data-dir'}
 
 def cli_words(text: str) -> str:
     "`text` with the package's argument names replaced by the command's options (`unseen='drop'` -> `--unseen drop`)."

@@ -174,6 +174,7 @@ def test_warnings_are_one_line_notes(capsys, monkeypatch):
     assert rc == 0 and err.startswith('note: 1 of 2 validation rows') and err.count('\n') == 1, err
     assert "unseen='" not in err and 'another library' not in err and '.py' not in err, err
     assert cli.cli_words("unseen='error' or `dest`") == '--unseen error or --data-dir'
+    assert '--unseen drop' in err and '--unseen keep' in err, err   # both ways out are named as options
 
 def test_no_progress_glyph_on_stdout(capsys, monkeypatch):
     "fastprogress's console bar prints a glyph when it is made; piped, `data` and `train` show no bar at all."
