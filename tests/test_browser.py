@@ -337,6 +337,40 @@ def _run_all(page, name, budget, lab):
     return s
 
 
+def use_top10_panel(page):
+    "Use 12a's panel as a learner would: find titles, rate four movies, ask for the top 10, change a rating, reset."
+    panel = page.locator('.top10-panel').last
+    panel.scroll_into_view_if_needed()
+    find, pick, stars = panel.locator('input[type="text"]'), panel.locator('select').nth(0), panel.locator('select').nth(1)
+    rows = panel.locator('table.top10 tbody tr')
+    def rate(query, title, n):
+        find.fill(query)
+        pick.locator(f'option[value="{title}"]').wait_for(state='attached')   # the labels use &nbsp; for spaces
+        pick.select_option(value=title); stars.select_option(label=n)
+        panel.locator('button', has_text='Rate').click()
+        panel.locator('.widget-html', has_text=f'{title}: {n}').wait_for()
+    def titles(): return rows.locator('td:first-child').all_inner_texts()
+    for q, t, n in [('star wars', 'Star Wars (1977)', '5'), ('alien', 'Alien (1979)', '4.5'),
+                    ('terminator', 'Terminator, The (1984)', '5'), ('fargo', 'Fargo (1996)', '2')]: rate(q, t, n)
+    panel.locator('button', has_text='My top 10').click()
+    page.wait_for_function("() => document.querySelectorAll('.top10-panel table.top10 tbody tr').length === 10")
+    first = titles()
+    assert len(first) == 10 and not {'Star Wars (1977)', 'Alien (1979)', 'Fargo (1996)'} & set(first), first
+    panel.scroll_into_view_if_needed(); page.wait_for_timeout(300)
+    panel.screenshot(path=str(SHOTS/'top10_panel.png'))
+    rate('fargo', 'Fargo (1996)', '5')                                # the list follows the new rating
+    for _ in range(40):
+        if titles() != first: break
+        page.wait_for_timeout(250)
+    assert len(titles()) == 10 and titles() != first, (first, titles())
+    panel.locator('button', has_text='Reset').click()
+    rows.first.wait_for(state='detached')
+    print(f"12a_your_top10: the panel listed {first[:3]}..., and a new list after Fargo went from 2 to 5 stars")
+
+# what the test does in a notebook after Run All has passed, beyond the checks every notebook gets
+INTERACTIONS = {'12a_your_top10.ipynb': use_top10_panel}
+
+
 @pytest.mark.parametrize('name', NOTEBOOKS, ids=[n.removesuffix('.ipynb') for n in NOTEBOOKS])
 def test_notebook_in_jupyterlab(name, browser, lab, record_property):
     want = expected_outputs(lab.root/name)  # the copy the server runs, even if nbs/ changed since
@@ -384,6 +418,7 @@ def test_notebook_in_jupyterlab(name, browser, lab, record_property):
         assert shown['tables'] >= want['tables'], f"{name}: {shown['tables']} tables shown, the notebook has {want['tables']}"
         assert shown['training'] >= want['training'], \
             f"{name}: {shown['training']} training tables shown, the notebook has {want['training']}"
+        if name in INTERACTIONS: INTERACTIONS[name](page)
         passed = True
     finally:
         if not passed and not shot.exists():

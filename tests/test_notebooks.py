@@ -51,3 +51,11 @@ def exported_defs(mod: Path):
 def test_exported_functions_have_docstrings(mod):
     missing = [n.name for n in exported_defs(mod) if not (ast.get_docstring(n) or '').strip()]
     assert not missing, f"collab_tutorial/{mod.name}: exported without a docstring: {missing} (add one in its notebook)"
+
+@pytest.mark.parametrize('nb', NBS, ids=nb_id)
+def test_no_saved_widget_state(nb):
+    "A widget works only with a running kernel: no notebook keeps ipywidgets' state or view outputs (tools/run_nb.py drops them)."
+    assert 'widgets' not in json.loads(nb.read_text(encoding='utf-8'))['metadata'], f"{nb_id(nb)} keeps ipywidgets state"
+    views = [i for i, c in enumerate(cells(nb)) for o in c.get('outputs', [])
+             if 'application/vnd.jupyter.widget-view+json' in o.get('data', {})]
+    assert not views, f"{nb_id(nb)} cells {views} keep a widget view output: run it with tools/run_nb.py"

@@ -289,3 +289,14 @@ def test_screenshot_of_a_chapter(context, server, crawl):
         page.screenshot(path=str(SHOTS/'site.png'))
     finally: page.close()
     assert (SHOTS/'site.png').stat().st_size > 10_000
+
+
+def test_panel_is_a_picture_on_the_site(crawl, server):
+    "12a's panel needs a kernel: its page shows the picture from the browser test, says why, and no dead widget."
+    url = server + 'nbs/12a_your_top10.html'
+    page = crawl[url]
+    assert any('top10_panel' in i['src'] and i['width'] > 0 for i in page['images']), \
+        f"the page of 12a_your_top10 shows no picture of the panel: {page['images']}"
+    html = urllib.request.urlopen(url).read().decode()
+    assert 'top10_panel.png' in html and 'needs a running kernel' in html
+    assert 'application/vnd.jupyter.widget' not in html and 'Loading widget' not in html

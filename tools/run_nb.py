@@ -6,6 +6,8 @@ Each notebook is executed in place with one PyTorch thread (`OMP_NUM_THREADS=1`,
 - the kernel's file prefix on warnings (`/tmp/ipykernel_1234/5678.py:3: `) is cut, a library's path is written
   from its package folder on (`fastai/torch_core.py:154`, not the full path to `site-packages/`), and the home
   folder in any output is written as `~`, so that no output says where the notebook ran;
+- ipywidgets' saved state (the notebook's `widgets` metadata and a widget's view output) is dropped: a widget
+  only works with a running kernel, and the saved copy would only show "loading widget" where it is read;
 - `nbdev_clean` normalises the notebook's metadata.
 """
 import json, os, re, subprocess, sys
@@ -20,7 +22,10 @@ def scrub(text: str) -> str:
 
 def scrub_notebook(fn: Path):
     nb = json.loads(fn.read_text(encoding='utf-8'))
+    nb['metadata'].pop('widgets', None)
+    WIDGET = 'application/vnd.jupyter.widget-view+json'
     for c in nb['cells']:
+        if 'outputs' in c: c['outputs'] = [o for o in c['outputs'] if WIDGET not in o.get('data', {})]
         for o in c.get('outputs', []):
             if 'text' in o: o['text'] = [scrub(t) for t in o['text']] if isinstance(o['text'], list) else scrub(o['text'])
             for k, v in o.get('data', {}).items():
