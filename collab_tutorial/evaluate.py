@@ -63,9 +63,7 @@ def cross_validate(fit_predict: Callable,          # fit_predict(train, test, si
     if not folds or any(f not in range(1, 6) for f in folds): raise ValueError(f"folds must be numbers 1 to 5, got {folds}")
     rows = []
     for f in folds:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore', UserWarning)   # test movies unseen in training stay in, as #na#
-            d = tensors_from_split(ratings, splits[f-1], 'user', 'movie', 'rating')
+        d = tensors_from_split(ratings, splits[f-1], 'user', 'movie', 'rating', unseen='keep')  # unseen movies stay, as #na#
         trn, tst, sizes = d['train'], d['valid'], tuple(len(c) for c in d['classes'].values())
         t0 = time.perf_counter()
         pred = fit_predict(trn, tst, sizes)

@@ -48,11 +48,14 @@ def test_collab_dls_bad_input(toy):
         assert msg in str(e.value), (case, str(e.value))
 
 def test_collab_dls_good_input(toy):
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        dls = collab_dls(toy, seed=0, bs=8, unseen='drop')
-    assert len(dls.train_ds) + len(dls.valid_ds) <= len(toy)
-    assert not (dls.valid.xs == 0).any(axis=None)
+    "Every row lands in training or validation; 'drop' leaves out exactly the validation rows coded #na#, 'keep' none."
+    df = pd.concat([toy, pd.DataFrame({'user': range(100, 110), 'movie': 1, 'rating': 3.})], ignore_index=True)
+    kept = collab_dls(df, seed=0, bs=8, unseen='keep')      # ten users with one rating each: those in validation are unseen
+    dropped = collab_dls(df, seed=0, bs=8, unseen='drop')
+    unseen = int((kept.valid.xs == 0).any(axis=1).sum())
+    assert len(kept.train_ds) + len(kept.valid_ds) == len(df) and unseen > 0
+    assert len(dropped.valid_ds) == len(kept.valid_ds) - unseen and len(dropped.train_ds) == len(kept.train_ds)
+    assert not (dropped.valid.xs == 0).any(axis=None)
 
 def test_codes_match_fastai(toy):
     dls = collab_dls(toy, seed=0, bs=8)
