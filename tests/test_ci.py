@@ -1,13 +1,12 @@
 "`.ci/run` and the browser test's handling of nbdev's test flags, checked without a browser or a run of the whole suite."
-import importlib.util, json, subprocess
+import json, subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 def browser_module():
-    spec = importlib.util.spec_from_file_location('browser_test', ROOT/'tests'/'test_browser.py')
-    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
-    return mod
+    import test_browser  # tests/ is on the path, as for test_site
+    return test_browser
 
 def test_ci_run_refuses_unknown_options():
     r = subprocess.run(['bash', str(ROOT/'.ci'/'run'), '--fast'], capture_output=True, text=True, cwd=ROOT)

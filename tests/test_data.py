@@ -116,14 +116,6 @@ BAD_UDATA = [  # (id, how to break the good bytes, a fragment the message must c
     ('unknown movie',       lambda b: _field(b, 1, 1, b'1683'),              'u.item lacks 1 movie id used in u.data (e.g. 1683)'),
 ]
 
-@pytest.mark.parametrize('break_it,fragment', [c[1:] for c in BAD_UDATA], ids=[c[0] for c in BAD_UDATA])
-def test_bad_udata(good, tmp_path, break_it, fragment):
-    d = copy_with(good, tmp_path/'bad', data_bytes=break_it((good/'u.data').read_bytes()))
-    with pytest.raises(DataError) as e: check_ml100k(d)
-    msg = str(e.value)
-    assert fragment in msg, msg
-    assert 'Fix: ' in msg and '\n' not in msg, msg  # one line (the command line prints it so), with the fix
-
 # --- bad u.item files ------------------------------------------------------------------------------------
 
 def _item_line(b, movie, new):
@@ -170,13 +162,16 @@ BAD_UITEM = [
     ('last line lone CR',    lambda b: b[:-1] + b'\r',                           'u.item line 1,682 ends with a carriage return'),
 ]
 
-@pytest.mark.parametrize('break_it,fragment', [c[1:] for c in BAD_UITEM], ids=[c[0] for c in BAD_UITEM])
-def test_bad_uitem(good, tmp_path, break_it, fragment):
-    d = copy_with(good, tmp_path/'bad', item_bytes=break_it((good/'u.item').read_bytes()))
+BAD_FILES = [('data_bytes', 'u.data', *c) for c in BAD_UDATA] + [('item_bytes', 'u.item', *c) for c in BAD_UITEM]
+
+@pytest.mark.parametrize('arg,fn,break_it,fragment', [c[:2] + c[3:] for c in BAD_FILES], ids=[f'{c[1]}: {c[2]}' for c in BAD_FILES])
+def test_bad_file(good, tmp_path, arg, fn, break_it, fragment):
+    "Each damaged u.data or u.item gets one line that says what is wrong, where, and the fix."
+    d = copy_with(good, tmp_path/'bad', **{arg: break_it((good/fn).read_bytes())})
     with pytest.raises(DataError) as e: check_ml100k(d)
     msg = str(e.value)
     assert fragment in msg, msg
-    assert 'Fix: ' in msg and '\n' not in msg, msg
+    assert 'Fix: ' in msg and '\n' not in msg, msg  # one line (the command line prints it so), with the fix
 
 def test_uitem_has_grouplens_layout(good):
     "24 fields on every line, as GroupLens writes them (the mirror's copy leaves dates and links empty)."
