@@ -41,6 +41,7 @@ def fit_mf_defaults() -> dict:
     from collab_tutorial.fast import fit_mf
     return {k: inspect.signature(fit_mf).parameters[k].default for k in BOOK}
 
+# %% ../nbs/17_benchmark.ipynb #91676721
 def _row(prep: float, fit: float, n_seen: int, mse: float, bs, lr, wd, epochs, note: str = '') -> dict:
     return dict(bs=bs, lr=lr, wd=wd, epochs=epochs, prep_s=prep, fit_s=fit, total_s=prep + fit,
                 ratings_per_s=n_seen / fit, valid_mse=mse, valid_rmse=mse ** 0.5, note=note)
@@ -192,6 +193,7 @@ def _out_dir(out) -> Path:
     if not os.access(parent, os.W_OK | os.X_OK): raise ValueError(f"--out {out} cannot be written: no permission to write in {parent}")
     return out
 
+# %% ../nbs/17_benchmark.ipynb #30c264ec
 def run_bench(ratings: pd.DataFrame,                          # all ratings of `load_ratings()`
               methods=BENCH_METHODS,                          # keys of `BENCH_LABELS`, in the order of the table
               sizes=(100_000, 1_000_000, 10_000_000),         # synthetic sizes for `bench_scaling` (empty: none)
@@ -230,6 +232,7 @@ def _md(df: pd.DataFrame, index: bool = True) -> str:
     "`df` as a Markdown table: 4 significant digits, thousands separators for whole numbers, blanks where missing."
     return df.astype(object).where(df.notna(), None).to_markdown(index=index, floatfmt='.4g', intfmt=',', missingval='')
 
+# %% ../nbs/17_benchmark.ipynb #91603b69
 def _targets(t: pd.DataFrame, folds: pd.DataFrame | None) -> list[str]:
     "Plain-language lines comparing the measured numbers with the targets."
     L, lines = BENCH_LABELS, []
@@ -317,6 +320,7 @@ def _pos_int(s: str) -> int:
     if v < 1: raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {s!r}")
     return v
 
+# %% ../nbs/17_benchmark.ipynb #8569bf4e
 def bench_main(argv: list[str] | None = None,  # the arguments after the command (default: `sys.argv[1:]`)
                out: str | Path = 'bench/out',  # the default of `--out`
                prog: str = 'bench',            # the command's name in its messages

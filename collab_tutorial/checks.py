@@ -27,6 +27,7 @@ def check_pos_int(n,               # the value to check
 # %% ../nbs/internals/00_checks.ipynb #96e1a4cb
 def _is_real(x) -> bool: return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
+# %% ../nbs/internals/00_checks.ipynb #3039daad
 def check_fraction(x,          # the value to check
                    name: str,  # the argument's name, for the message
                   ) -> float:
@@ -106,6 +107,7 @@ def path_kind(p,          # the path to look at (a `str` or a `Path`)
 # %% ../nbs/internals/00_checks.ipynb #ad7ff64a
 def _lineno(b: bytes, i: int) -> int: return b.count(b'\n', 0, i) + 1
 
+# %% ../nbs/internals/00_checks.ipynb #10be7e3f
 def read_text_bytes(fn,                           # the file to read (a `str` or a `Path`)
                     what: str,                    # what it should be, for messages, e.g. 'the ratings file of MovieLens 100K'
                     fix: str,                     # the sentence that ends every message, saying what to do

@@ -115,6 +115,7 @@ def make_parser() -> argparse.ArgumentParser:
 class CliError(Exception):
     "A problem the command reports in one line on stderr, exiting with status 1."
 
+# %% ../nbs/18_cli.ipynb #fdce45d6
 _EXPECTED = (CliError, KeyError, ValueError, TypeError, OSError)
 
 # how the package's messages name an argument, and the option that sets it on the command line
@@ -126,10 +127,12 @@ def cli_words(text: str) -> str:
     for k, v in CLI_WORDS.items(): text = text.replace(k, v)
     return text
 
+# %% ../nbs/18_cli.ipynb #c894ed15
 def _message(e: BaseException) -> str:
     "The text of an exception in the command's words, without the quotes `KeyError` adds."
     return cli_words(str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e))
 
+# %% ../nbs/18_cli.ipynb #e35ee476
 def _note(message, category, filename, lineno, file=None, line=None):
     "Show a warning of this package as one `note:` line on stderr, in the command's words; other libraries' are dropped."
     if 'collab_tutorial' in str(filename): print(f"note: {cli_words(str(message))}", file=sys.stderr)
@@ -157,6 +160,7 @@ class _NoBar:
     def __init__(self, *args, **kwargs): pass
     def update(self, val): pass
 
+# %% ../nbs/18_cli.ipynb #4d052692
 def _is_terminal(stream) -> bool:
     import fastprogress.fastprogress as fp
     return bool(fp.IN_NOTEBOOK or (hasattr(stream, 'isatty') and stream.isatty()))
@@ -182,6 +186,7 @@ def _learner(dls, args):
     if args.model == 'dot': return collab_learner(dls, n_factors=args.factors, y_range=(0, 5.5))
     return collab_learner(dls, use_nn=True, y_range=(0, 5.5), layers=[100, 50])
 
+# %% ../nbs/18_cli.ipynb #2d6ac9c2
 def _show(title: str, df):
     print(f"\n{title}"); print(df.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
 
@@ -194,6 +199,7 @@ def _check_out(path: str) -> Path:
     try: return check_model_path(path, write=True)
     except (ValueError, PermissionError) as e: raise CliError(f"--out {path} cannot be saved: {e}") from None
 
+# %% ../nbs/18_cli.ipynb #e90c590b
 def _save(model, classes: dict, out: Path, meta: dict, args, user) -> int:
     "Save the model (saying so if it replaces one trained for the other objective) and print the command to run next."
     from collab_tutorial.persist import save_model
@@ -317,6 +323,7 @@ def _peek_fields(path) -> dict | None:
         with safe_open(str(path), framework='numpy') as f: return json.loads(f.metadata()['collab_tutorial'])
     except Exception: return None  # no file, or a damaged one: `load_model` says what is wrong
 
+# %% ../nbs/18_cli.ipynb #63f7d22e
 def _load(path: str):
     "Load `(model, classes, meta)` from `path`, with a message for the common mistake of not having trained yet."
     from collab_tutorial.persist import load_model, check_model_path

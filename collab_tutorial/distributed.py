@@ -42,6 +42,7 @@ def shard_rows(n: int,           # number of training rows
 class DistLost(RuntimeError):
     "A collective failed: another process stopped or cannot be reached."
 
+# %% ../nbs/16_distributed.ipynb #90abac7f
 def world() -> tuple[int, int]:
     "(rank, world size) of this process: (0, 1) when no process group is running."
     return (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
@@ -51,6 +52,7 @@ def _tables(m: MFModel) -> list:
     "The four weight tensors of an `MFModel`, each with the column of the batch (0 users, 1 items) that indexes it."
     return [(m.user_factors.weight, 0), (m.user_bias.weight, 0), (m.item_factors.weight, 1), (m.item_bias.weight, 1)]
 
+# %% ../nbs/16_distributed.ipynb #c195f3a0
 def _sync_rows(m: MFModel, xb: Tensor, size: int):
     "Sum the sparse gradients of all processes over the rows any of them touched; leave the mean in each `.grad`."
     if size > 1:
@@ -70,6 +72,7 @@ def _sync_rows(m: MFModel, xb: Tensor, size: int):
         p.grad = torch.sparse_coo_tensor(rows[col][None], b.view(-1, p.shape[1]), p.shape,
                                          is_coalesced=True, check_invariants=False)
 
+# %% ../nbs/16_distributed.ipynb #0aa78306
 def _average(params: list, size: int):
     "Replace every tensor in `params` by its mean over the processes (one all-reduce)."
     if size == 1: return
@@ -88,11 +91,14 @@ def _lost(peers: list) -> str:
         time.sleep(0.2)
     return ''
 
+# %% ../nbs/16_distributed.ipynb #a5849021
 class _Stopped(Exception):
     "SIGTERM arrived (torchrun stops the other processes when one fails)."
 
+# %% ../nbs/16_distributed.ipynb #87e64fd4
 def _on_sigterm(signum, frame): raise _Stopped("stopped by SIGTERM: the launcher stops every process once one has failed")
 
+# %% ../nbs/16_distributed.ipynb #0df6a7d2
 _TRANSPORT = ('gloo', 'nccl', 'connection', 'timed out', 'timeout', 'socket')  # words of a transport error
 
 def _first_line(e: BaseException) -> str:
@@ -125,6 +131,7 @@ class _Guard:
         raise DistLost(f"rank {rank} of {size}: a collective failed {self.where}: "
                        f"{who or 'another process stopped or cannot be reached'}. Nothing was saved. ({_first_line(e)})") from e
 
+# %% ../nbs/16_distributed.ipynb #885679ce
 def _kill_step(rank: int) -> int | None:
     "The step after which this process must kill itself, from `KILL_ENV` (tests only); None when not asked."
     v = os.environ.get(KILL_ENV, '')
@@ -176,6 +183,7 @@ def _check_settings(sizes: dict, method: str, sync_every: int, size: int):
     if isinstance(sync_every, bool) or not isinstance(sync_every, int) or sync_every < 0:
         raise ValueError(f"sync_every must be a whole number >= 0 (0: once per epoch), got {sync_every!r}")
 
+# %% ../nbs/16_distributed.ipynb #6104249a
 def _peers(n: int) -> list[tuple[str, int]]:
     "(host, pid) of every process, once all have checked that they train on `n` rows each."
     me, size = (socket.gethostname(), os.getpid(), n), world()[1]
@@ -185,6 +193,7 @@ def _peers(n: int) -> list[tuple[str, int]]:
         raise ValueError(f"every process needs the same number of training rows (use shard_rows); got {[p[2] for p in peers]}")
     return [p[:2] for p in peers]
 
+# %% ../nbs/16_distributed.ipynb #0a87b14d
 def _score(model: nn.Module, total: Tensor, n: int, valid: tuple | None, size: int) -> dict:
     "Mean training loss and validation MSE of an epoch over all processes (one all-reduce)."
     dev = total.device
@@ -272,6 +281,7 @@ def _synthetic_sizes(spec: str) -> tuple[int, int, int]:
     except ValueError: raise ValueError(f"--synthetic {spec!r} must be three whole numbers N,USERS,ITEMS such as 300000,162541,59047") from None
     return n, nu, ni
 
+# %% ../nbs/16_distributed.ipynb #f34ef609
 def _synthetic(spec: str, valid_pct: float, seed: int) -> tuple:
     "Training and validation tensors of planted ratings, plain integer classes, and the number of ratings."
     n, nu, ni = _synthetic_sizes(spec)
@@ -280,6 +290,7 @@ def _synthetic(spec: str, valid_pct: float, seed: int) -> tuple:
     cut = int((1 - valid_pct) * n)  # the draws are independent, so the last rows are a random sample
     return (u[:cut], i[:cut], r[:cut]), (u[cut:], i[cut:], r[cut:]), dict(user=list(range(nu)), item=list(range(ni))), n
 
+# %% ../nbs/16_distributed.ipynb #b50f78d8
 def _movielens(folder, item: str, valid_pct: float, seed: int) -> tuple:
     "Training and validation tensors of MovieLens 100K as `collab_tensors` splits it, the classes, and the number of ratings."
     df = load_ratings(folder)
@@ -288,6 +299,7 @@ def _movielens(folder, item: str, valid_pct: float, seed: int) -> tuple:
         d = collab_tensors(df, valid_pct, seed=seed, user_name='user', item_name=item, rating_name='rating')
     return d['train'], d['valid'], d['classes'], len(df)
 
+# %% ../nbs/16_distributed.ipynb #31f4a3ef
 def _data(args, rank: int, size: int) -> dict:
     "This process's training share, its part of the validation rows, the classes and the sizes."
     trn, val, classes, total = (_synthetic(args.synthetic, args.valid_pct, args.split_seed) if args.synthetic
@@ -305,6 +317,7 @@ def _setup(device: str, timeout: float) -> str:
         dist.init_process_group('nccl' if dev == 'cuda' else 'gloo', timeout=timedelta(seconds=timeout))
     return f"cuda:{torch.cuda.current_device()}" if dev == 'cuda' else 'cpu'
 
+# %% ../nbs/16_distributed.ipynb #a783a584
 def _check_args(args):
     "Clear errors for bad arguments, before any process waits on another."
     for k in ('epochs', 'bs', 'n_factors', 'threads', 'repeats'): check_pos_int(getattr(args, k), f'--{k.replace("_", "-")}')
@@ -323,6 +336,7 @@ def _summary(args, d: dict, size: int, times: list, peak: float, hist: pd.DataFr
                 ratings_per_s=args.epochs * d['n_train'] / secs, peak_mb=peak, valid_rmse=hist.valid_mse.iloc[-1] ** 0.5,
                 comm_s=comm, all_seconds=[t for t, _ in times], load_avg_1min=os.getloadavg()[0], history=hist.to_dict('records'))
 
+# %% ../nbs/16_distributed.ipynb #2f9ded1d
 def _run(args) -> dict | None:
     "Train on this process's share; rank 0 saves the model and the summary and returns the summary."
     torch.set_num_threads(args.threads)
@@ -370,12 +384,14 @@ def free_port() -> int:
     "A TCP port on 127.0.0.1 that no one listens on right now."
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
+# %% ../nbs/16_distributed.ipynb #2baddd51
 def _entry(script) -> tuple[list[str], dict]:
     "How torchrun starts the trainer (`script`, or this module), and a PYTHONPATH under which it imports this package."
     root = str(Path(collab_tutorial.__file__).resolve().parent.parent)
     path = os.pathsep.join([root, *filter(None, [os.environ.get('PYTHONPATH')])])
     return ([str(Path(script).resolve())] if script is not None else ['-m', 'collab_tutorial.distributed']), {'PYTHONPATH': path}
 
+# %% ../nbs/16_distributed.ipynb #931351c9
 def launch(nproc: int,                        # processes to start on this machine
            args: list = (),                   # arguments passed to `main` in each process
            timeout: float = 300,              # seconds before the whole run is killed
@@ -395,6 +411,7 @@ def launch(nproc: int,                        # processes to start on this machi
         raise TimeoutError(f"torchrun with {nproc} processes did not finish in {timeout} s; output:\n{out[-3000:]}") from None
     return subprocess.CompletedProcess(cmd, p.returncode, out, None)
 
+# %% ../nbs/16_distributed.ipynb #1927beed
 def read_summary(path: str | Path,  # the `--summary` file of a run
                 ) -> dict:
     "The JSON summary rank 0 wrote with `--summary`."
@@ -414,6 +431,7 @@ def _plain_args(extra: list[str]) -> list[str]:
         out.append(a)
     return out
 
+# %% ../nbs/16_distributed.ipynb #43afd9dc
 def bench_dist(runs=(('rows', 1), ('rows', 2), ('ddp', 1), ('ddp', 2), ('local', 1), ('local', 2)),  # (method, processes[, extra args])
                args: list = (),        # arguments for every run, such as ['--epochs', '5']
                timeout: float = 600,   # seconds allowed for each run
@@ -435,6 +453,7 @@ def bench_dist(runs=(('rows', 1), ('rows', 2), ('ddp', 1), ('ddp', 2), ('local',
     df['efficiency'] = df.speed_up / df.processes
     return df.drop(columns='base')
 
+# %% ../nbs/16_distributed.ipynb #31bec32b
 def bench_markdown(df: pd.DataFrame,  # a table from `bench_dist`
                   ) -> str:
     "`bench_dist`'s table in Markdown, rounded for reading."

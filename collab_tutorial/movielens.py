@@ -55,6 +55,7 @@ def get_release(name: str | Release,  # a name in `RELEASES` (e.g. 'ml-25m'), or
         raise ValueError(f"MovieLens release must be one of {', '.join(map(repr, ['ml-100k', *RELEASES]))}; got {name!r}")
     return RELEASES[name]
 
+# %% ../nbs/14_movielens.ipynb #11c5eaf9
 def release_url(name: str | Release,     # the release
                 base_url: str | None = None,  # the folder URL (default: $COLLAB_TUTORIAL_MOVIELENS_URL, else `BASE_URL`)
                ) -> str:
@@ -78,6 +79,7 @@ def _fetch(url: str, f, what: str, fix: str) -> tuple[int, str]:
         raise DataError(f"The download of {what} from {url} was cut short: {n:,} of {int(size):,} bytes. {fix}")
     return n, h.hexdigest()
 
+# %% ../nbs/14_movielens.ipynb #41e168a9
 def _published_md5(r: Release, url: str) -> str | None:
     "The MD5 GroupLens publishes for `r`: pinned in `RELEASES`, read from `<url>.md5`, or None (with a warning) if unknown."
     if r.md5 != 'fetch': return r.md5
@@ -98,11 +100,13 @@ def _md5_of(fn: Path) -> str:
         while b := f.read(1 << 24): h.update(b)
     return h.hexdigest()
 
+# %% ../nbs/14_movielens.ipynb #f5169875
 def _check_md5(fn: Path | str, got: str, want: str | None, fix: str):
     "Raise the `DataError` of a zip whose MD5 `got` is not the published `want`."
     if want is not None and got != want:
         raise DataError(f"{fn} has MD5 {got}, but GroupLens publishes {want}: the download is incomplete or altered. {fix}")
 
+# %% ../nbs/14_movielens.ipynb #e47e3573
 def download_release(name: str | Release,         # the release
                      dest: Path | str,            # an existing folder to write `<name>.zip` into
                      base_url: str | None = None,  # the folder URL (default: $COLLAB_TUTORIAL_MOVIELENS_URL, else GroupLens)
@@ -129,6 +133,7 @@ _BLOCK = 1 << 26  # bytes read at a time: 64 MiB
 
 def _sep(r: Release) -> bytes: return b',' if r.fmt == 'csv' else b'::'
 
+# %% ../nbs/14_movielens.ipynb #72909362
 def _blocks(f, label: str, fix: str):
     "The binary stream `f` as `(number of the first line, bytes)` blocks of whole lines; `DataError` if the end is cut."
     rest, line = b'', 1
@@ -153,6 +158,7 @@ def _bad_line(block: bytes, first: int, r: Release, label: str, fix: str, e: Exc
         raise DataError(f"{label} line {i:,} {what}: {excerpt(line)}. {fix}")
     raise DataError(f"{label} near line {first:,} could not be read ({type(e).__name__}: {e}). {fix}")
 
+# %% ../nbs/14_movielens.ipynb #35b58e2b
 def _parse_block(block: bytes, first: int, r: Release, label: str, fix: str) -> pd.DataFrame:
     "The ratings in `block` (whole lines from line `first`), read by pandas' C parser, or the `DataError` of its first bad line."
     text = block.replace(b'::', b',') if r.fmt == 'dat' else block
@@ -160,6 +166,7 @@ def _parse_block(block: bytes, first: int, r: Release, label: str, fix: str) -> 
                             na_filter=False, skip_blank_lines=False)
     except (ValueError, OverflowError, pd.errors.ParserError) as e: _bad_line(block, first, r, label, fix, e)
 
+# %% ../nbs/14_movielens.ipynb #365a2ab9
 def _check_block(df: pd.DataFrame, first: int, r: Release, label: str, fix: str):
     "Raise the `DataError` of the first rating of `df` (lines from `first`) with an id, rating or timestamp out of range."
     u, m, x, t = (df[c].to_numpy() for c in _COLS)
@@ -185,6 +192,7 @@ class _Columns:
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame({c: v[:self.n] for c, v in self.a.items()}, copy=False)
 
+# %% ../nbs/14_movielens.ipynb #1b1d2ed8
 def _read_ratings(f, r: Release, label: str, fix: str) -> pd.DataFrame:
     "The ratings of the binary stream `f`, checked line by line, as compact columns."
     cols = _Columns(r.n_ratings + (0 if r.exact else r.n_ratings // 4))
@@ -209,6 +217,7 @@ def _decode(b: bytes, r: Release, label: str, fix: str) -> str:
         line = b.count(b'\n', 0, e.start) + 1
         raise DataError(f"{label} line {line:,} is not UTF-8 text, which {r.name} uses. {fix}") from None
 
+# %% ../nbs/14_movielens.ipynb #bad8ca8a
 def _movie_rows(text: str, r: Release, label: str, fix: str):
     "Each `(line number, fields)` of a movie list."
     if r.fmt == 'dat':
@@ -222,6 +231,7 @@ def _movie_rows(text: str, r: Release, label: str, fix: str):
             if rd.line_num > 1: yield rd.line_num, f
     except csv.Error as e: raise DataError(f"{label} line {rd.line_num:,} is not valid CSV ({e}). {fix}") from None
 
+# %% ../nbs/14_movielens.ipynb #de34f177
 def _read_movies(b: bytes, r: Release, label: str, fix: str) -> pd.DataFrame:
     "The movie list `b` as columns `movie, title, genres`, after checking every line."
     if not b.endswith(b'\n'): raise DataError(f"{label} does not end with a newline: it was cut short. {fix}")
@@ -247,6 +257,7 @@ def _distinct(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     table = np.full(hi + 1, -1, np.int32); table[uniq] = np.arange(len(uniq), dtype=np.int32)
     return table[ids], uniq
 
+# %% ../nbs/14_movielens.ipynb #a56b494e
 def _first_repeat(u: np.ndarray, m: np.ndarray, n_movies: int) -> tuple[int, int] | None:
     "`(first, again)`: rows of the first (user, movie) pair rated twice, or None; O(n) when sorted like GroupLens files."
     du, dm = np.diff(u), np.diff(m)
@@ -258,6 +269,7 @@ def _first_repeat(u: np.ndarray, m: np.ndarray, n_movies: int) -> tuple[int, int
     again = int(order[1:][same].min())
     return int(np.flatnonzero(key == key[again])[0]), again
 
+# %% ../nbs/14_movielens.ipynb #4da3153c
 def _check_counts(df: pd.DataFrame, movies: pd.DataFrame, r: Release, labels: tuple[str, str], fix: str) -> dict:
     "The counts of a parsed release after comparing them with `r`, or the `DataError` of the first that differs."
     ucodes, users = _distinct(df.user.to_numpy())
@@ -298,12 +310,14 @@ def _zip_parts(src: Path, r: Release, fix: str, label: str) -> tuple[pd.DataFram
                         f"or the file was changed. {fix}") from None
     return df, movies, labels
 
+# %% ../nbs/14_movielens.ipynb #b2474823
 def _folder_files(src: Path, r: Release) -> tuple[Path, Path] | None:
     "The ratings file and movie list in `src` or in its subfolder named as in the archive, if the ratings file is there."
     for d in (src, src/r.folder):
         if path_kind(d/r.ratings, 'file') is None: return d/r.ratings, d/r.movies
     return None
 
+# %% ../nbs/14_movielens.ipynb #ff1f9628
 def _folder_parts(src: Path, r: Release, fix: str, label: str) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, str]]:
     "Ratings, movies and their labels, read from the files of a folder."
     files = _folder_files(src, r)
@@ -316,6 +330,7 @@ def _folder_parts(src: Path, r: Release, fix: str, label: str) -> tuple[pd.DataF
     except OSError as e: raise DataError(f"{e.filename} cannot be read ({type(e).__name__}: {e.strerror}). {fix}") from None
     return df, movies, tuple(map(str, files))
 
+# %% ../nbs/14_movielens.ipynb #f2f0ad80
 def read_release(src: Path | str,            # the release's zip, or a folder holding its ratings file and movie list
                  name: str | Release,        # the release it should be
                  fix: str | None = None,     # what an error message should tell the reader to do
@@ -337,17 +352,21 @@ def _save(folder: Path, df: pd.DataFrame, movies: pd.DataFrame):
     for c in df.columns: np.save(folder/f'{c}.npy', df[c].to_numpy())
     (folder/'movies.json').write_text(json.dumps({c: movies[c].tolist() for c in movies.columns}), encoding='utf-8')
 
+# %% ../nbs/14_movielens.ipynb #61f9d232
 def _key(r: Release, stamp) -> dict:
     "What a cache folder must have been built from: the layout, the release's entry, and the source files' sizes and times."
     return dict(format=_FORMAT, release={k: v for k, v in r.__dict__.items()}, source=stamp)
 
+# %% ../nbs/14_movielens.ipynb #7a7ff42f
 def _meta(out: Path) -> dict | None:
     "The `meta.json` of a cache folder, or None if it has none that can be read."
     try: return json.loads((out/'meta.json').read_text(encoding='utf-8'))
     except (OSError, ValueError): return None
 
+# %% ../nbs/14_movielens.ipynb #1bb1eb65
 def _fresh(out: Path, key: dict) -> bool: return (m := _meta(out)) is not None and m.get('key') == key
 
+# %% ../nbs/14_movielens.ipynb #34b14f32
 def _cached(out: Path, key: dict, fill) -> Path:
     "`out`, built (once, under a lock) by `fill(tmp, new)` into a temporary folder renamed into place if it is missing or stale."
     lock = Path(f'{out}.lock')
@@ -370,6 +389,7 @@ def _stamp(files) -> list:
     "Name, size and modification time of each file: a cache built from them is stale once one changes."
     return [[str(f), (s := os.stat(f)).st_size, s.st_mtime_ns] for f in files]
 
+# %% ../nbs/14_movielens.ipynb #782bc2a8
 def _from_dest(r: Release, dest, root: Path) -> tuple[Path, dict, object]:
     "The cache folder, key and builder for a release in a folder the user names (its files, its subfolder, or its zip)."
     if not isinstance(dest, (str, os.PathLike)) or not str(dest):
@@ -389,6 +409,7 @@ def _from_dest(r: Release, dest, root: Path) -> tuple[Path, dict, object]:
         _save(new, df, movies); return counts
     return out, _key(r, _stamp(files or [src])), fill
 
+# %% ../nbs/14_movielens.ipynb #48817505
 def _from_web(r: Release, base_url: str | None, root: Path, say) -> tuple[Path, dict, object]:
     "The cache folder, key and builder for a release downloaded once into `root` (its zip is kept beside the parsed copy)."
     zfn, url = root/f'{r.name}.zip', release_url(r, base_url)
@@ -407,6 +428,7 @@ def _from_web(r: Release, base_url: str | None, root: Path, say) -> tuple[Path, 
         return counts
     return root/r.name, _key(r, None), fill
 
+# %% ../nbs/14_movielens.ipynb #feb15396
 def movielens(name: str | Release = 'ml-latest-small',  # a release in `RELEASES` ('ml-100k' too), or a `Release`
               dest: Path | str | None = None,          # a folder holding the release's files or zip (default: download)
               base_url: str | None = None,             # where to download from (default: $COLLAB_TUTORIAL_MOVIELENS_URL, else GroupLens)
@@ -437,12 +459,14 @@ def _load(out: Path, r: Release) -> tuple[dict, pd.DataFrame]:
         raise DataError(f"{out}: the column{'s'*(len(bad)>1)} {', '.join(bad)} do not hold {n:,} {r.name} ratings. {fix}")
     return cols, movies
 
+# %% ../nbs/14_movielens.ipynb #08fa3cc7
 def _titles(movie: np.ndarray, movies: pd.DataFrame) -> pd.Categorical:
     "The title of each movie id in `movie`, as a categorical (one small integer per rating)."
     codes, uniq = pd.factorize(movies.title)
     table = np.full(int(movies.movie.max()) + 1, -1, np.int32); table[movies.movie.to_numpy()] = codes
     return pd.Categorical.from_codes(table[movie], categories=uniq)
 
+# %% ../nbs/14_movielens.ipynb #8adb4704
 def load_movielens(name: str | Release = 'ml-latest-small',  # a release in `RELEASES` ('ml-100k' too), or a `Release`
                    dest: Path | str | None = None,          # a folder holding the release's files or zip (default: download)
                    base_url: str | None = None,             # where to download from (default: $COLLAB_TUTORIAL_MOVIELENS_URL, else GroupLens)
@@ -459,6 +483,7 @@ def load_movielens(name: str | Release = 'ml-latest-small',  # a release in `REL
     if titles: df['title'] = _titles(cols['movie'], movies)
     return df
 
+# %% ../nbs/14_movielens.ipynb #0b93f7c8
 def load_movies(name: str | Release = 'ml-latest-small',  # a release in `RELEASES`, or a `Release`
                 dest: Path | str | None = None,          # a folder holding the release's files or zip (default: download)
                 base_url: str | None = None,             # where to download from (default: $COLLAB_TUTORIAL_MOVIELENS_URL, else GroupLens)
@@ -467,6 +492,7 @@ def load_movies(name: str | Release = 'ml-latest-small',  # a release in `RELEAS
     if name == 'ml-100k': return read_uitem(movielens(name, dest)/'u.item').astype({'movie': 'int32'})
     return _load(movielens(name, dest, base_url), get_release(name))[1]
 
+# %% ../nbs/14_movielens.ipynb #f9777454
 def encode_ids(df: pd.DataFrame,     # ratings with columns `user` and `movie`, as `load_movielens` returns
               ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     "A copy of `df` with `user` and `movie` replaced by codes 0, 1, ... (int32), and the ids each code stands for."

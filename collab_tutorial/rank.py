@@ -107,6 +107,7 @@ def valid_split(X: Tensor,       # (n_users, n_items) 0/1 training matrix
     inner, valid = stratified_split(pd.DataFrame({'user': u.numpy(), 'movie': i.numpy()}), seed=seed)
     return tuple(watched_matrix(torch.stack([u[p], i[p]], 1), *X.shape) for p in (inner, valid))
 
+# %% ../nbs/12_rank.ipynb #901aaeb6
 def tune(fit_score: Callable,  # `fit_score(X, value)` trains on the 0/1 matrix `X` and returns a score matrix
          X: Tensor,            # (n_users, n_items) 0/1 training matrix to carve the validation part from
          grid,                 # the values to try
@@ -116,6 +117,7 @@ def tune(fit_score: Callable,  # `fit_score(X, value)` trains on the 0/1 matrix 
     inner, valid = valid_split(X, seed)
     return pd.DataFrame([dict(value=v, **evaluate_scores(fit_score(inner, v), dict(train=inner, test=valid))) for v in grid])
 
+# %% ../nbs/12_rank.ipynb #c145e02e
 def tune_rankers(X: Tensor,      # (n_users, n_items) 0/1 training matrix of one split
                  seed: int = 42, # seed of the cut and of the training
                 ) -> tuple[dict, dict]:
@@ -143,6 +145,7 @@ def cornac_bpr_scores(X: Tensor,                    # (n_users, n_items) 0/1 tra
     out[np.ix_(list(ds.uid_map), list(ds.iid_map))] = s[np.ix_(list(ds.uid_map.values()), list(ds.iid_map.values()))]
     return out
 
+# %% ../nbs/12_rank.ipynb #1645956b
 def ranking_methods(params: dict,  # tuned values of one split: {'lam': EASE's, 'wd': fit_rank's}
                    ) -> dict:
     "The table's methods, name -> `fn(data, seed)` returning a score matrix; cornac's BPR only if cornac is installed."
@@ -193,6 +196,7 @@ def summarise_rankers(results: pd.DataFrame,  # `compare_rankers`'s rows: one pe
         table = pd.concat([table, q.rename(index=lambda m: f'{m} (recommenders, quoted)')])
     return table.rename_axis('method')
 
+# %% ../nbs/12_rank.ipynb #70a5267e
 def machine() -> str:
     "The CPU, its cores and the PyTorch threads of this machine, in words."
     cpu = platform.processor() or 'unknown CPU'

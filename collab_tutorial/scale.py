@@ -115,6 +115,7 @@ def _arrange_kernel(users, items, ratings, n_users, n_items, gu, gi, seed):
             u2[j], u2[x] = u2[x], u2[j]; i2[j], i2[x] = i2[x], i2[j]; r2[j], r2[x] = r2[x], r2[j]
     return u2, i2, r2, starts
 
+# %% ../nbs/15_scale.ipynb #b8477588
 @numba.njit(parallel=True, fastmath=True, cache=True)
 def _rowdot_kernel(P, Q, users, items, out):
     "out[j] = P[users[j]] . Q[items[j]] for every j, in parallel."
@@ -124,6 +125,7 @@ def _rowdot_kernel(P, Q, users, items, out):
         out[j] = s
     return out
 
+# %% ../nbs/15_scale.ipynb #5f91a2c7
 def _rowdot(P: np.ndarray, Q: np.ndarray, users: np.ndarray, items: np.ndarray) -> np.ndarray:
     "Dot products of the rows P[users] and Q[items], as float32."
     return _rowdot_kernel(P, Q, np.asarray(users), np.asarray(items), np.empty(len(users), np.float32))
@@ -170,6 +172,7 @@ def _arrays(users, items, ratings, n_users: int, n_items: int, y_range: tuple, w
         raise ValueError(f"{what} ratings run from {lo} to {hi}, outside y_range={y_range}; widen y_range so the model can reach every rating")
     return arrs[0].astype(np.int32, copy=False), arrs[1].astype(np.int32, copy=False), r
 
+# %% ../nbs/15_scale.ipynb #7ba695dc
 def _check_sgd(sizes: dict, engine: str, rates: dict):
     "Clear errors for bad sizes (whole numbers >= 1), engine, or rates (finite numbers; lr and grid_mb above 0)."
     for k, v in sizes.items(): check_pos_int(v, k)
@@ -179,11 +182,13 @@ def _check_sgd(sizes: dict, engine: str, rates: dict):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 or (pos and v == 0):
             raise ValueError(f"{k} must be a finite number {'> 0' if pos else '>= 0'}, got {v!r}")
 
+# %% ../nbs/15_scale.ipynb #e496236d
 def _grid(n_users: int, n_items: int, n_factors: int, grid_mb: float) -> tuple[int, int]:
     "Blocks of users and of items such that one block's factors take about `grid_mb` MB (at least one of each)."
     rows = max(1, int(grid_mb * 2**20 / (4 * (n_factors + 1))))
     return math.ceil(n_users / rows), math.ceil(n_items / rows)
 
+# %% ../nbs/15_scale.ipynb #ba190420
 def _arrange(u, i, r, n_users: int, n_items: int, grid: tuple, bs: int, g: np.random.Generator):
     "Ratings grouped by grid block (users x items) and shuffled inside each; chunk starts, ends and blocks."
     if grid == (1, 1):
@@ -202,6 +207,7 @@ def _valid_se(P, Q, bu, bi, b0, y_range, users, items, ratings) -> float:
     z = _rowdot(P, Q, users, items) + b0 + bu[users] + bi[items]
     return float(((y_range[0] + (y_range[1] - y_range[0]) / (1 + np.exp(-z)) - ratings) ** 2).sum(dtype=np.float64))
 
+# %% ../nbs/15_scale.ipynb #0290a818
 def _to_model(P, Q, bu, bi, b0: float, y_range: tuple) -> MFModel:
     "An `MFModel` holding the tables, the global offset `b0` folded into the user biases."
     with torch.device('meta'): m = MFModel(len(P), len(Q), P.shape[1], y_range)   # the layout only, no memory yet
@@ -211,6 +217,7 @@ def _to_model(P, Q, bu, bi, b0: float, y_range: tuple) -> MFModel:
         m.user_bias.weight.copy_(torch.from_numpy(bu + np.float32(b0))[:, None]); m.item_bias.weight.copy_(torch.from_numpy(bi)[:, None])
     return m
 
+# %% ../nbs/15_scale.ipynb #5bae4ef4
 def _init_tables(n_users: int, n_items: int, n_factors: int, init_std: float, r: np.ndarray, y_range: tuple,
                  g: np.random.Generator) -> tuple[tuple, float]:
     "Small random factors, zero biases, and the global offset `b0` whose sigmoid gives the mean rating."
@@ -219,6 +226,7 @@ def _init_tables(n_users: int, n_items: int, n_factors: int, init_std: float, r:
     m = (float(r.mean(dtype=np.float64)) - y_range[0]) / (y_range[1] - y_range[0])
     return (P, Q, np.zeros(n_users, np.float32), np.zeros(n_items, np.float32)), math.log(m / (1 - m))
 
+# %% ../nbs/15_scale.ipynb #7a2dc4ad
 def _epoch_torch(u, i, r, P, Q, bu, bi, b0, y_range, cstart, cend, order, lrs, reg, reg_bias, n_threads, bs) -> float:
     "`sgd_epoch_torch` on the chunks in `order`, the numpy tables shared with PyTorch (no copy)."
     idx = torch.from_numpy(np.concatenate([np.arange(cstart[c], cend[c]) for c in order]))
@@ -295,6 +303,7 @@ def planted_predict(planted: dict,   # the `planted` tables that `synthetic_rati
     r += planted['mean'] + planted['user_bias'][users] + planted['item_bias'][items]
     return np.clip(r, *planted['scale'], out=r)
 
+# %% ../nbs/15_scale.ipynb #9378947b
 def synthetic_ratings(n_ratings: int,          # how many ratings to draw
                       n_users: int,            # users; the k-th most active rates with weight 1/(k+10)**user_skew
                       n_items: int,            # items, drawn with weight 1/(k+10)**item_skew
@@ -339,6 +348,7 @@ def _release_bytes(r: Release, users: np.ndarray, movies: np.ndarray, stars: np.
     mov = ('movieId,title,genres\n' if r.fmt == 'csv' else '') + ''.join(f"{m}{sep}{t}{sep}Drama\n" for m, t in zip(ids, titles))
     return rat.encode(), mov.encode('latin-1' if r.name == 'ml-1m' else 'utf-8')
 
+# %% ../nbs/15_scale.ipynb #58c0ee16
 def synthetic_release(folder: Path | str,      # an existing folder to write the zip into
                       name: str = 'ml-25m',    # the GroupLens release whose format to copy ('ml-1m', 'ml-10m', ...)
                       n_ratings: int = 100_000, # ratings to draw (repeats of a user and movie are then dropped)

@@ -43,6 +43,7 @@ def watched_matrix(codes: Tensor,  # (n, 2) user and item codes, as `collab_code
     X[codes[:, 0], codes[:, 1]] = 1.
     return X
 
+# %% ../nbs/11_topn.ipynb #426e5ab3
 def rank_data(ratings: pd.DataFrame,  # one row per rating
               split: tuple,           # `(train, test)` row positions, e.g. `stratified_split(ratings)`
               user_name: str = 'user',     # column of users
@@ -75,6 +76,7 @@ def precision_at_k(hits: Tensor,  # (n_users, k) bool hits
     "Per user: hits in the list divided by the list length k."
     return hits.float().sum(1) / hits.shape[1]
 
+# %% ../nbs/11_topn.ipynb #88e6c853
 def recall_at_k(hits: Tensor,        # (n_users, k) bool hits
                 n_relevant: Tensor,  # (n_users,) number of test items of each user (at least 1)
                ) -> Tensor:
@@ -91,6 +93,7 @@ def ndcg_at_k(hits: Tensor,        # (n_users, k) bool hits
     ideal = discount.cumsum(0)[n_relevant.clamp(max=k).long() - 1]
     return (hits.float() * discount).sum(1) / ideal
 
+# %% ../nbs/11_topn.ipynb #f9f9e1c6
 def average_precision(hits: Tensor,        # (n_users, k) bool hits
                       n_relevant: Tensor,  # (n_users,) number of test items of each user (at least 1)
                      ) -> Tensor:
@@ -110,6 +113,7 @@ def ranking_metrics(top: Tensor,   # (n_users, k) item indices from `top_k`
             f'precision@{k}': float(precision_at_k(h).mean()), f'recall@{k}': float(recall_at_k(h, n).mean()),
             f'hit_rate@{k}': float(h.any(1).float().mean())}
 
+# %% ../nbs/11_topn.ipynb #24e63ab5
 def coverage(top: Tensor,    # (n_users, k) item indices from `top_k`
              n_items: int,   # size of the catalogue (movies with training ratings)
             ) -> float:
@@ -133,6 +137,7 @@ def popularity_scores(X: Tensor,  # (n_users, n_items) 0/1 training matrix
     "The same scores for every user: how many users rated each item in training."
     return X.sum(0, keepdim=True).expand_as(X)
 
+# %% ../nbs/11_topn.ipynb #9b2bcc75
 def random_scores(X: Tensor,      # (n_users, n_items) training matrix, for the shape
                   seed: int = 42, # seed of the random numbers
                  ) -> Tensor:
