@@ -13,12 +13,10 @@ from .checks import path_kind, writable_folder
 from .data import DataError, cache_dir, load_ratings, movielens_100k, read_uitem, excerpt, remove_stale_builds
 
 # %% auto #0
-__all__ = ['BASE_URL', 'RELEASES', 'Release', 'get_release', 'release_url', 'download_release', 'read_release', 'movielens',
+__all__ = ['RELEASES', 'BASE_URL', 'Release', 'get_release', 'release_url', 'download_release', 'read_release', 'movielens',
            'load_movielens', 'load_movies', 'encode_ids']
 
 # %% ../nbs/14_movielens.ipynb #89caa213
-BASE_URL = 'https://files.grouplens.org/datasets/movielens'
-
 @dataclass(frozen=True)
 class Release:
     "One MovieLens release: where it lives, how its files are written, and the counts a good copy has."
@@ -35,6 +33,7 @@ class Release:
     md5: str | None        # the published MD5 of the zip; 'fetch': read `<url>.md5`; None: no check
     exact: bool = True     # False for a release that grows (ml-latest-small): the counts are minimums
 
+# %% ../nbs/14_movielens.ipynb #162fe005
 _R = dict(csv=('ratings.csv', 'movies.csv'), dat=('ratings.dat', 'movies.dat'))
 RELEASES = {r.name: r for r in [
     Release('ml-latest-small', 'ml-latest-small', *_R['csv'], 'csv', 100_836, 610, 9_724, 9_742, True, 'fetch', exact=False),
@@ -54,6 +53,9 @@ def get_release(name: str | Release,  # a name in `RELEASES` (e.g. 'ml-25m'), or
     if name not in RELEASES:
         raise ValueError(f"MovieLens release must be one of {', '.join(map(repr, ['ml-100k', *RELEASES]))}; got {name!r}")
     return RELEASES[name]
+
+# %% ../nbs/14_movielens.ipynb #499d79c6
+BASE_URL = 'https://files.grouplens.org/datasets/movielens'
 
 # %% ../nbs/14_movielens.ipynb #11c5eaf9
 def release_url(name: str | Release,     # the release
@@ -124,16 +126,11 @@ def download_release(name: str | Release,         # the release
     return fn
 
 # %% ../nbs/14_movielens.ipynb #4d333d23
-_COLS = ('user', 'movie', 'rating', 'timestamp')
-_READ = dict(user='int64', movie='int64', rating='float64', timestamp='int64')  # as read, before the range checks
-_KEEP = dict(user='int32', movie='int32', rating='float32', timestamp='int64')  # as kept
-_CSV_HEAD = dict(ratings=b'userId,movieId,rating,timestamp', movies=['movieId', 'title', 'genres'])
-_FIELD = dict(csv=rb'\d{1,10},\d{1,10},\d{1,2}(?:\.\d{1,6})?,\d{1,18}', dat=rb'\d{1,10}::\d{1,10}::\d{1,2}(?:\.\d{1,6})?::\d{1,18}')
-_BLOCK = 1 << 26  # bytes read at a time: 64 MiB
-
-def _sep(r: Release) -> bytes: return b',' if r.fmt == 'csv' else b'::'
+_KEEP = dict(user='int32', movie='int32', rating='float32', timestamp='int64')
 
 # %% ../nbs/14_movielens.ipynb #72909362
+_BLOCK = 1 << 26  # bytes read at a time: 64 MiB
+
 def _blocks(f, label: str, fix: str):
     "The binary stream `f` as `(number of the first line, bytes)` blocks of whole lines; `DataError` if the end is cut."
     rest, line = b'', 1
@@ -145,9 +142,11 @@ def _blocks(f, label: str, fix: str):
     if rest: raise DataError(f"{label} does not end with a newline: it was cut short at line {line:,}: {excerpt(rest)}. {fix}")
 
 # %% ../nbs/14_movielens.ipynb #7e0d20db
+_FIELD = dict(csv=rb'\d{1,10},\d{1,10},\d{1,2}(?:\.\d{1,6})?,\d{1,18}', dat=rb'\d{1,10}::\d{1,10}::\d{1,2}(?:\.\d{1,6})?::\d{1,18}')
+
 def _bad_line(block: bytes, first: int, r: Release, label: str, fix: str, e: Exception):
     "Raise the `DataError` of the first line of `block` that is not four numbers; `e` is the parser's complaint."
-    sep, ok = _sep(r), re.compile(_FIELD[r.fmt])
+    sep, ok = (b',' if r.fmt == 'csv' else b'::'), re.compile(_FIELD[r.fmt])
     for i, line in enumerate(block[:-1].split(b'\n'), first):
         line = line.removesuffix(b'\r')
         if ok.fullmatch(line): continue
@@ -159,17 +158,19 @@ def _bad_line(block: bytes, first: int, r: Release, label: str, fix: str, e: Exc
     raise DataError(f"{label} near line {first:,} could not be read ({type(e).__name__}: {e}). {fix}")
 
 # %% ../nbs/14_movielens.ipynb #35b58e2b
+_READ = dict(user='int64', movie='int64', rating='float64', timestamp='int64')  # as read, before the range checks
+
 def _parse_block(block: bytes, first: int, r: Release, label: str, fix: str) -> pd.DataFrame:
     "The ratings in `block` (whole lines from line `first`), read by pandas' C parser, or the `DataError` of its first bad line."
     text = block.replace(b'::', b',') if r.fmt == 'dat' else block
-    try: return pd.read_csv(io.BytesIO(text), header=None, names=list(_COLS), dtype=_READ, engine='c',
+    try: return pd.read_csv(io.BytesIO(text), header=None, names=list(_READ), dtype=_READ, engine='c',
                             na_filter=False, skip_blank_lines=False)
     except (ValueError, OverflowError, pd.errors.ParserError) as e: _bad_line(block, first, r, label, fix, e)
 
 # %% ../nbs/14_movielens.ipynb #365a2ab9
 def _check_block(df: pd.DataFrame, first: int, r: Release, label: str, fix: str):
     "Raise the `DataError` of the first rating of `df` (lines from `first`) with an id, rating or timestamp out of range."
-    u, m, x, t = (df[c].to_numpy() for c in _COLS)
+    u, m, x, t = (df[c].to_numpy() for c in _KEEP)
     steps, top = (x * 2, 10) if r.half_stars else (x, 5)
     stars = "0.5 to 5 stars in half-star steps" if r.half_stars else "whole stars from 1 to 5"
     for bad, what in (((u < 1) | (u > 2**31-1) | (m < 1) | (m > 2**31-1), "has user {u}, movie {m}: ids must be 1 to 2,147,483,647"),
@@ -193,14 +194,16 @@ class _Columns:
         return pd.DataFrame({c: v[:self.n] for c, v in self.a.items()}, copy=False)
 
 # %% ../nbs/14_movielens.ipynb #1b1d2ed8
+_RATINGS_HEAD = b'userId,movieId,rating,timestamp'
+
 def _read_ratings(f, r: Release, label: str, fix: str) -> pd.DataFrame:
     "The ratings of the binary stream `f`, checked line by line, as compact columns."
     cols = _Columns(r.n_ratings + (0 if r.exact else r.n_ratings // 4))
     for first, block in _blocks(f, label, fix):
         if first == 1 and r.fmt == 'csv':
             head = block[:block.find(b'\n')].removesuffix(b'\r')
-            if head != _CSV_HEAD['ratings']:
-                raise DataError(f"{label} line 1 is {excerpt(head)}, expected the header {_CSV_HEAD['ratings'].decode()!r}. {fix}")
+            if head != _RATINGS_HEAD:
+                raise DataError(f"{label} line 1 is {excerpt(head)}, expected the header {_RATINGS_HEAD.decode()!r}. {fix}")
             block, first = block[block.find(b'\n')+1:], 2
             if not block: continue
         df = _parse_block(block, first, r, label, fix)
@@ -226,7 +229,7 @@ def _movie_rows(text: str, r: Release, label: str, fix: str):
     rd = csv.reader(io.StringIO(text, newline=''))
     try:
         for f in rd:
-            if rd.line_num == 1 and f != _CSV_HEAD['movies']:
+            if rd.line_num == 1 and f != ['movieId', 'title', 'genres']:
                 raise DataError(f"{label} line 1 is {','.join(f)!r}, expected the header 'movieId,title,genres'. {fix}")
             if rd.line_num > 1: yield rd.line_num, f
     except csv.Error as e: raise DataError(f"{label} line {rd.line_num:,} is not valid CSV ({e}). {fix}") from None
@@ -345,14 +348,14 @@ def read_release(src: Path | str,            # the release's zip, or a folder ho
     return df, movies, _check_counts(df, movies, r, labels, fix)
 
 # %% ../nbs/14_movielens.ipynb #404238dc
-_FORMAT = 1  # the version of the cache layout below
-
 def _save(folder: Path, df: pd.DataFrame, movies: pd.DataFrame):
     "Write the columns of `df` as `.npy` files and `movies` as JSON into `folder`."
     for c in df.columns: np.save(folder/f'{c}.npy', df[c].to_numpy())
     (folder/'movies.json').write_text(json.dumps({c: movies[c].tolist() for c in movies.columns}), encoding='utf-8')
 
 # %% ../nbs/14_movielens.ipynb #61f9d232
+_FORMAT = 1  # the version of the cache layout
+
 def _key(r: Release, stamp) -> dict:
     "What a cache folder must have been built from: the layout, the release's entry, and the source files' sizes and times."
     return dict(format=_FORMAT, release={k: v for k, v in r.__dict__.items()}, source=stamp)
