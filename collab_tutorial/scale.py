@@ -117,18 +117,14 @@ def _arrange_kernel(users, items, ratings, n_users, n_items, gu, gi, seed):
 
 # %% ../nbs/15_scale.ipynb #b8477588
 @numba.njit(parallel=True, fastmath=True, cache=True)
-def _rowdot_kernel(P, Q, users, items, out):
-    "out[j] = P[users[j]] . Q[items[j]] for every j, in parallel."
+def _rowdot(P, Q, users, items):
+    "Dot products of the rows P[users] and Q[items], as float32, computed in parallel."
+    out = np.empty(len(users), np.float32)
     for j in numba.prange(len(users)):
         s = np.float32(0)
         for f in range(P.shape[1]): s += P[users[j], f] * Q[items[j], f]
         out[j] = s
     return out
-
-# %% ../nbs/15_scale.ipynb #5f91a2c7
-def _rowdot(P: np.ndarray, Q: np.ndarray, users: np.ndarray, items: np.ndarray) -> np.ndarray:
-    "Dot products of the rows P[users] and Q[items], as float32."
-    return _rowdot_kernel(P, Q, np.asarray(users), np.asarray(items), np.empty(len(users), np.float32))
 
 # %% ../nbs/15_scale.ipynb #b92d686e
 def sgd_epoch_numba(users: np.ndarray, items: np.ndarray, ratings: np.ndarray,  # int32, int32, float32, arranged in chunks
@@ -173,12 +169,11 @@ def _arrays(users, items, ratings, n_users: int, n_items: int, y_range: tuple, w
     return arrs[0].astype(np.int32, copy=False), arrs[1].astype(np.int32, copy=False), r
 
 # %% ../nbs/15_scale.ipynb #7ba695dc
-def _check_sgd(sizes: dict, engine: str, rates: dict):
-    "Clear errors for bad sizes (whole numbers >= 1), engine, or rates (finite numbers; lr and grid_mb above 0)."
+def _check_args(sizes: dict, rates: dict, positive: tuple = ()):
+    "Clear errors for sizes that are not whole numbers >= 1, or rates that are not finite numbers >= 0 (> 0 if named in `positive`)."
     for k, v in sizes.items(): check_pos_int(v, k)
-    check_choice(engine, 'engine', ('numba', 'torch'))
     for k, v in rates.items():
-        pos = k in ('lr', 'grid_mb')
+        pos = k in positive
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 or (pos and v == 0):
             raise ValueError(f"{k} must be a finite number {'> 0' if pos else '>= 0'}, got {v!r}")
 
@@ -257,8 +252,9 @@ def fit_sgd(users,                      # user codes of the training ratings (a 
             grid_mb: float = 2.,        # numba: cut the tables into blocks of about this many MB, visited one at a time
            ) -> tuple[MFModel, pd.DataFrame]:
     "Train biased matrix factorisation by SGD on the touched rows only; return an `MFModel` and a per-epoch history."
-    _check_sgd(dict(n_users=n_users, n_items=n_items, n_factors=n_factors, epochs=epochs, bs=bs, n_threads=n_threads), engine,
-               dict(lr=lr, lr_final=lr_final, reg=reg, reg_bias=reg_bias, init_std=init_std, grid_mb=grid_mb))
+    _check_args(dict(n_users=n_users, n_items=n_items, n_factors=n_factors, epochs=epochs, bs=bs, n_threads=n_threads),
+                dict(lr=lr, lr_final=lr_final, reg=reg, reg_bias=reg_bias, init_std=init_std, grid_mb=grid_mb), ('lr', 'grid_mb'))
+    check_choice(engine, 'engine', ('numba', 'torch'))
     y_range = check_y_range(y_range)
     u, i, r = _arrays(users, items, ratings, n_users, n_items, y_range)
     if valid is not None: valid = _arrays(*valid, n_users, n_items, y_range, what='validation')
@@ -316,10 +312,8 @@ def synthetic_ratings(n_ratings: int,          # how many ratings to draw
                       chunk: int = 1_000_000,  # ratings drawn at once, which bounds the temporary memory
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
     "Users (int32), items (int32), ratings (float32) from planted biases and factors plus noise, clipped to 0.5..5; and the planted tables."
-    for k, v in dict(n_ratings=n_ratings, n_users=n_users, n_items=n_items, n_factors=n_factors, chunk=chunk).items(): check_pos_int(v, k)
-    for k, v in dict(noise=noise, user_skew=user_skew, item_skew=item_skew, decay=decay).items():
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
-            raise ValueError(f"{k} must be a finite number >= 0, got {v!r}")
+    _check_args(dict(n_ratings=n_ratings, n_users=n_users, n_items=n_items, n_factors=n_factors, chunk=chunk),
+                dict(noise=noise, user_skew=user_skew, item_skew=item_skew, decay=decay))
     g = np.random.default_rng(seed)
     w = 1 / np.arange(1, n_factors + 1) ** decay
     sd = np.sqrt(0.5 * w / np.sqrt((w ** 2).sum())).astype(np.float32)  # then dot products have a standard deviation of 0.5
