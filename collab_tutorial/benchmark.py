@@ -11,21 +11,9 @@ import numpy as np, pandas as pd
 # costs only numpy and pandas, so `collab_tutorial bench --help` and a mistyped option answer at once
 
 # %% auto #0
-__all__ = ['BOOK', 'BENCH_LABELS', 'BENCH_METHODS', 'FOLD_METHODS', 'machine_info', 'fit_mf_defaults', 'bench_fastai',
-           'bench_fit_mf', 'bench_surprise', 'bench_folds', 'planted_ratings', 'bench_scaling', 'run_bench',
-           'bench_report', 'write_bench', 'bench_main']
-
-# %% ../nbs/17_benchmark.ipynb #68ee399c
-def machine_info() -> dict:
-    "CPU model, core count, PyTorch threads, 1-minute load average and library versions of this machine."
-    import fastai, torch
-    cpu = platform.processor()
-    try:
-        with open('/proc/cpuinfo') as f: cpu = next((l.split(':', 1)[1].strip() for l in f if l.startswith('model name')), cpu)
-    except OSError: pass
-    load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
-    return dict(cpu=cpu or 'unknown', cores=os.cpu_count(), torch_threads=torch.get_num_threads(), python=platform.python_version(),
-                torch=torch.__version__, fastai=fastai.__version__, load_avg_1min=round(load, 2))
+__all__ = ['BOOK', 'BENCH_LABELS', 'BENCH_METHODS', 'FOLD_METHODS', 'fit_mf_defaults', 'bench_fastai', 'bench_fit_mf',
+           'bench_surprise', 'bench_folds', 'planted_ratings', 'bench_scaling', 'run_bench', 'bench_report',
+           'write_bench', 'bench_main']
 
 # %% ../nbs/17_benchmark.ipynb #98c5b846
 BOOK = dict(bs=64, lr=5e-3, wd=0.1, epochs=5)
@@ -206,6 +194,7 @@ def run_bench(ratings: pd.DataFrame,                          # all ratings of `
     "Time each method on the seeded 20% split, then the folds and the scaling runs; write the report to `out` if given."
     from fastai.data.transforms import RandomSplitter
     from collab_tutorial.checks import check_pos_int, check_choice
+    from collab_tutorial.rank import machine_info
     from collab_tutorial.fast import torch_threads
     for m in methods: check_choice(m, 'method', tuple(BENCH_LABELS))
     for n in sizes or (): check_pos_int(n, 'size')

@@ -20,7 +20,7 @@ from .topn import (stratified_split, watched_matrix, rank_data, top_k, evaluate_
 # %% auto #0
 __all__ = ['EASE_GRID', 'WD_GRID', 'RANK_SEEDS', 'RANK_COLUMNS', 'item_knn_scores', 'ease', 'RankMF', 'fit_rank', 'valid_split',
            'tune', 'tune_rankers', 'cornac_bpr_scores', 'ranking_methods', 'compare_rankers', 'summarise_rankers',
-           'machine', 'train_rank', 'fold_in_watched', 'recommend_watched']
+           'machine_info', 'machine', 'train_rank', 'fold_in_watched', 'recommend_watched']
 
 # %% ../nbs/12_rank.ipynb #4eca11b1
 def item_knn_scores(X: Tensor,  # (n_users, n_items) 0/1 training matrix
@@ -196,14 +196,23 @@ def summarise_rankers(results: pd.DataFrame,  # `compare_rankers`'s rows: one pe
         table = pd.concat([table, q.rename(index=lambda m: f'{m} (recommenders, quoted)')])
     return table.rename_axis('method')
 
-# %% ../nbs/12_rank.ipynb #70a5267e
-def machine() -> str:
-    "The CPU, its cores and the PyTorch threads of this machine, in words."
-    cpu = platform.processor() or 'unknown CPU'
+# %% ../nbs/12_rank.ipynb #74c94d4b
+def machine_info() -> dict:
+    "CPU model, core count, PyTorch threads, 1-minute load average and library versions of this machine."
+    import fastai
+    cpu = platform.processor()
     try:
         with open('/proc/cpuinfo') as f: cpu = next((l.split(':', 1)[1].strip() for l in f if l.startswith('model name')), cpu)
     except OSError: pass
-    return f"{cpu}, {os.cpu_count()} cores; PyTorch {torch.__version__} with {torch.get_num_threads()} thread(s)"
+    load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
+    return dict(cpu=cpu or 'unknown', cores=os.cpu_count(), torch_threads=torch.get_num_threads(), python=platform.python_version(),
+                torch=torch.__version__, fastai=fastai.__version__, load_avg_1min=round(load, 2))
+
+# %% ../nbs/12_rank.ipynb #e84451c4
+def machine() -> str:
+    "The CPU, its cores and the PyTorch threads of this machine, in words."
+    m = machine_info()
+    return f"{m['cpu']}, {m['cores']} cores; PyTorch {m['torch']} with {m['torch_threads']} thread(s)"
 
 # %% ../nbs/12_rank.ipynb #35873a19
 @delegates(fit_rank, but=['X'])
