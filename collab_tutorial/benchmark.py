@@ -302,12 +302,8 @@ def write_bench(res: dict,  # what `run_bench` returns
     return out
 
 # %% ../nbs/17_benchmark.ipynb #44cba42f
-def _pos_int(s: str) -> int:
-    "An argparse type for whole numbers of at least 1."
-    try: v = int(s)
-    except ValueError: v = 0
-    if v < 1: raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {s!r}")
-    return v
+from .checks import arg_type, check_pos_int
+_pos_int = arg_type(check_pos_int, 'a whole number of at least 1')  # an argparse type, from internals/00_checks
 
 # %% ../nbs/17_benchmark.ipynb #8569bf4e
 def bench_main(argv: list[str] | None = None,  # the arguments after the command (default: `sys.argv[1:]`)

@@ -4,15 +4,14 @@
 
 # %% ../nbs/internals/00_checks.ipynb #15396a72
 from __future__ import annotations
-import math, numbers, os, stat, tempfile
+import argparse, math, numbers, os, stat, tempfile
 from pathlib import Path
-import numpy as np
-import pandas as pd
-from torch import nn
+# numpy, pandas and torch are imported inside the checks that use them, so importing this module costs only the
+# standard library: the command line (18_cli) uses it and still answers `--help` at once
 
 # %% auto #0
-__all__ = ['check_pos_int', 'check_fraction', 'check_y_range', 'check_choice', 'check_ratings', 'unwrap', 'path_kind',
-           'read_text_bytes', 'writable_folder']
+__all__ = ['check_pos_int', 'check_fraction', 'check_number', 'check_y_range', 'check_choice', 'check_ratings', 'unwrap',
+           'path_kind', 'read_text_bytes', 'writable_folder', 'arg_type']
 
 # %% ../nbs/internals/00_checks.ipynb #f5e4a63e
 def check_pos_int(n,               # the value to check
@@ -35,6 +34,16 @@ def check_fraction(x,          # the value to check
     if not _is_real(x) or not 0 < x < 1:
         raise ValueError(f"{name} must be a fraction strictly between 0 and 1 (such as 0.2), got {x!r}")
     return float(x)
+
+# %% ../nbs/internals/00_checks.ipynb #9ff7b1a5
+def check_number(x,                      # the value to check
+                 name: str,              # the argument's name, for the message
+                 zero_ok: bool = False,  # accept 0 as well
+                ):
+    "`x` if it is a finite number above 0 (or at least 0 when `zero_ok`), not a `bool`; else a `ValueError` naming `name`."
+    if not _is_real(x) or not math.isfinite(x) or not (x >= 0 if zero_ok else x > 0):
+        raise ValueError(f"{name} must be a finite number {'>= 0' if zero_ok else '> 0'}, got {x!r}")
+    return x
 
 # %% ../nbs/internals/00_checks.ipynb #1538fec3
 def check_y_range(y_range,                # a (low, high) pair such as the book's (0, 5.5)
@@ -62,6 +71,7 @@ def check_ratings(ratings: pd.DataFrame,      # one row per rating
                   rating_name: str | None = None,  # column of ratings (default: the third)
                  ) -> tuple[str, str, str]:
     "The `(user, item, rating)` column names of `ratings`, after checking it is a non-empty table of finite ratings."
+    import numpy as np, pandas as pd
     if not isinstance(ratings, pd.DataFrame): raise TypeError(f"ratings must be a pandas DataFrame, got {type(ratings).__name__}")
     if len(ratings) == 0: raise ValueError("ratings is empty: pass a DataFrame with at least one rating")
     cols = list(ratings.columns)
@@ -82,6 +92,7 @@ def check_ratings(ratings: pd.DataFrame,      # one row per rating
 # %% ../nbs/internals/00_checks.ipynb #e338b31f
 def unwrap(model) -> nn.Module:
     "The plain `nn.Module` inside a fastai `Learner`, a `torch.compile`d model or a (Distributed)DataParallel wrapper."
+    from torch import nn
     while True:
         if hasattr(model, 'model') and hasattr(model, 'dls'): model = model.model       # fastai Learner
         elif isinstance(model, nn.Module) and hasattr(model, '_orig_mod'): model = model._orig_mod  # torch.compile
@@ -141,3 +152,16 @@ def writable_folder(folder,  # the folder to check (a `str` or a `Path`); create
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryFile(dir=folder): pass
     return folder
+
+# %% ../nbs/internals/00_checks.ipynb #b2fa3a9d
+def arg_type(check,       # a check of this module, such as `check_pos_int`, called as `check(value, name, **kwargs)`
+             what: str,   # what the option expects, in words: the error reads "expected {what}, got '...'"
+             cast=int,    # how to read the text: `int` or `float`
+             **kwargs,    # passed on to `check`, such as `zero_ok=True`
+            ):
+    "An argparse `type`: the text read with `cast`, if `check` accepts it; else an `ArgumentTypeError` saying what was expected."
+    def read(s: str):
+        try: return check(cast(s), 'value', **kwargs)
+        except ValueError: raise argparse.ArgumentTypeError(f"expected {what}, got {s!r}") from None
+    read.__name__ = what
+    return read

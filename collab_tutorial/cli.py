@@ -6,28 +6,20 @@
 from __future__ import annotations
 import argparse, json, math, numbers, os, shlex, sys, warnings
 from pathlib import Path
+from .checks import arg_type, check_number, check_pos_int, path_kind
 
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'TRAIN_DEFAULTS', 'CLI_WORDS', 'COMMANDS', 'make_parser', 'CliError', 'cli_words', 'cmd_data',
            'cmd_train', 'cmd_recommend', 'cmd_bench', 'main']
 
 # %% ../nbs/18_cli.ipynb #83505c3a
+_pos_int = arg_type(check_pos_int, 'a positive whole number')
+_nonneg_int = arg_type(check_number, 'a whole number >= 0', zero_ok=True)
+_pos_float = arg_type(check_number, 'a positive number', cast=float)
+_nonneg_float = arg_type(check_number, 'a number >= 0', cast=float, zero_ok=True)
+
+# %% ../nbs/18_cli.ipynb #04d30eab
 DEFAULT_MODEL = 'models/collab.safetensors'
-
-def _typed(cast, ok, what: str):
-    "An argparse type: convert with `cast`, accept if `ok(value)`, else a message saying what was expected."
-    def f(s: str):
-        try: v = cast(s)
-        except ValueError: v = None
-        if v is None or not ok(v): raise argparse.ArgumentTypeError(f"expected {what}, got {s!r}")
-        return v
-    f.__name__ = what
-    return f
-
-_pos_int = _typed(int, lambda v: v > 0, 'a positive whole number')
-_pos_float = _typed(float, lambda v: v > 0 and math.isfinite(v), 'a positive number')
-_nonneg_float = _typed(float, lambda v: v >= 0 and math.isfinite(v), 'a number >= 0')
-_nonneg_int = _typed(int, lambda v: v >= 0, 'a whole number >= 0')
 
 # %% ../nbs/18_cli.ipynb #7d916c61
 # The book's settings for the rating model; for the ranking model, the ones 12_rank chose on validation data;
@@ -36,6 +28,7 @@ TRAIN_DEFAULTS = dict(rating=dict(epochs=5, factors=50, lr=5e-3, wd=0.1, bs=64, 
                       rank=dict(epochs=30, factors=512, lr=1e-2, wd=4., bs=128),
                       sgd=dict(epochs=10, factors=50, lr=0.07, wd=0.08, bs=256, model='dot'))
 
+# %% ../nbs/18_cli.ipynb #14150f41
 def _fill_defaults(args):
     "Put the defaults of the chosen trainer into the options left unset; refuse options that do not go together."
     if args.objective == 'rank' and args.model is not None:
@@ -49,8 +42,7 @@ def _fill_defaults(args):
             opt = '--objective rank' if args.objective == 'rank' else '--model nn'
             raise CliError(f"{opt} trains on MovieLens 100K only; --dataset {args.dataset} trains fit_sgd's dot product "
                            f"(leave out {opt}, or --dataset)")
-    if args.data_dir is not None and not Path(args.data_dir).is_dir():
-        what = 'is a file, not a folder' if Path(args.data_dir).exists() else 'does not exist'
+    if args.data_dir is not None and (what := path_kind(args.data_dir, 'folder')):
         raise CliError(f"--data-dir {args.data_dir} {what}: give the folder that holds the release's files (or its zip)")
     for k, v in TRAIN_DEFAULTS['sgd' if big else args.objective].items():
         if getattr(args, k) is None: setattr(args, k, v)
@@ -118,10 +110,11 @@ class CliError(Exception):
 # %% ../nbs/18_cli.ipynb #fdce45d6
 _EXPECTED = (CliError, KeyError, ValueError, TypeError, OSError)
 
+# %% ../nbs/18_cli.ipynb #945b0673
 # how the package's messages name an argument, and the option that sets it on the command line
-CLI_WORDS = {"unseen='drop'": '--unseen drop', "unseen='warn'": '--unseen warn', "unseen='error'": '--unseen error',
-             "unseen='keep'": '--unseen keep', '`dest`': '--data-dir'}
+CLI_WORDS = {**{f"unseen='{k}'": f'--unseen {k}' for k in ('warn', 'keep', 'drop', 'error')}, '`dest`': '--data-dir'}
 
+# %% ../nbs/18_cli.ipynb #a7e7b838
 def cli_words(text: str) -> str:
     "`text` with the package's argument names replaced by the command's options (`unseen='drop'` -> `--unseen drop`)."
     for k, v in CLI_WORDS.items(): text = text.replace(k, v)
@@ -190,6 +183,15 @@ def _learner(dls, args):
 def _show(title: str, df):
     print(f"\n{title}"); print(df.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
 
+# %% ../nbs/18_cli.ipynb #e97c4ea7
+def _show_top(model, classes, user, ratings, n: int = 5, **names):
+    "Print the top `n` movies for `user` among those they have not rated (`names`: the column names, for `recommend`)."
+    from collab_tutorial.recommend import recommend, model_y_range
+    recs = recommend(model, classes, user, ratings, n=n, **names)
+    if model_y_range(model) is None: recs = recs.rename(columns={'predicted': 'score'})  # raw scores, not stars
+    if recs.empty: print(f"User {user} has rated every movie this model knows: there is nothing left to recommend.")
+    else: _show(f"Top {len(recs)} for user {user}, among the movies they have not rated:", recs)
+
 # %% ../nbs/18_cli.ipynb #5a09aefd
 def _check_out(path: str) -> Path:
     "`path` as a `Path` if a model file can be saved there (persist's `check_model_path`), else a `CliError`."
@@ -200,9 +202,10 @@ def _check_out(path: str) -> Path:
     except (ValueError, PermissionError) as e: raise CliError(f"--out {path} cannot be saved: {e}") from None
 
 # %% ../nbs/18_cli.ipynb #e90c590b
-def _save(model, classes: dict, out: Path, meta: dict, args, user) -> int:
+def _save(model, classes: dict, out: Path, args, user, meta: dict) -> int:
     "Save the model (saying so if it replaces one trained for the other objective) and print the command to run next."
     from collab_tutorial.persist import save_model
+    meta = dict(epochs=args.epochs, factors=args.factors, lr=args.lr, bs=args.bs, seed=args.seed, data='MovieLens 100K') | meta
     old = (_peek_fields(out) or {}).get('meta', {}).get('model')
     if old is not None and (old == 'rank') != (meta['model'] == 'rank'):
         kind = lambda m: 'ranking model (RankMF)' if m == 'rank' else f'rating model ({m})'
@@ -214,19 +217,31 @@ def _save(model, classes: dict, out: Path, meta: dict, args, user) -> int:
     print(f"Next: collab_tutorial recommend --user {user}{path}{also}")
     return 0
 
-# %% ../nbs/18_cli.ipynb #7f195b8d
-def cmd_train(args) -> int:
-    "Train the course's model with the book's settings, show what it learned and save it."
-    args, out = _fill_defaults(args), _check_out(args.out)
-    if args.dataset != 'ml-100k': return _train_sgd(args, out)
-    from fastai.torch_core import set_seed
-    from collab_tutorial.data import movielens_100k, load_ratings
-    from collab_tutorial.dataloaders import collab_dls, valid_mse
-    from collab_tutorial.fast import torch_threads
-    ratings = load_ratings(movielens_100k(args.data_dir, verbose=True))
+# %% ../nbs/18_cli.ipynb #52193987
+def _ratings(data: str, data_dir=None, verbose: bool = False):
+    "The ratings of MovieLens 100K (`data` 'MovieLens 100K') or of the larger release `data` names, from `data_dir` if given."
+    if data == 'MovieLens 100K':
+        from collab_tutorial.data import movielens_100k, load_ratings
+        return load_ratings(movielens_100k(data_dir, verbose=verbose))
+    from collab_tutorial.movielens import load_movielens
+    return load_movielens(data, data_dir, timestamps=False, verbose=verbose)
+
+# %% ../nbs/18_cli.ipynb #38b5c3bc
+def _ml_100k(args):
+    "The ratings of MovieLens 100K and the user to show: `--user`, checked, or the first user of the file."
+    ratings = _ratings('MovieLens 100K', args.data_dir, verbose=True)
     user = int(ratings.user.iloc[0]) if args.user is None else _user_id(ratings.user.unique(), args.user)
     if user not in set(ratings.user): raise CliError(f"user {user} is not in MovieLens 100K (ids run from 1 to {ratings.user.max()})")
-    if args.objective == 'rank': return _train_rank(args, ratings, user, out)
+    return ratings, user
+
+# %% ../nbs/18_cli.ipynb #88a99363
+def _train_rating(args) -> tuple:
+    "Train the book's `collab_learner` on a random 80% of the ratings; print the validation MSE and the highest-bias movies."
+    from fastai.torch_core import set_seed
+    from collab_tutorial.dataloaders import collab_dls, valid_mse
+    from collab_tutorial.fast import torch_threads
+    from collab_tutorial.interpret import item_biases
+    ratings, user = _ml_100k(args)
     set_seed(args.seed)
     dls = collab_dls(ratings, item_name='title', bs=args.bs, seed=args.seed, unseen=args.unseen)
     learn = _learner(dls, args)
@@ -238,27 +253,26 @@ def cmd_train(args) -> int:
         raise CliError(f"training diverged: the loss became NaN or infinite (validation MSE {mse}) with --lr {args.lr:g}; "
                        "try a smaller learning rate, such as the book's 5e-3. Nothing was saved.")
     print(f"\nvalidation MSE {mse:.4f} (RMSE {math.sqrt(mse):.4f})")
-    _report(learn, dls.classes, ratings, user, args)
-    meta = dict(model=args.model, epochs=args.epochs, factors=args.factors, lr=args.lr, wd=args.wd, bs=args.bs,
-                seed=args.seed, valid_mse=round(mse, 6), data='MovieLens 100K')
-    return _save(learn, dls.classes, out, meta, args, user)
-
-# %% ../nbs/18_cli.ipynb #88a99363
-def _report(learn, classes, ratings, user, args):
-    "Print the highest-bias movies (dot model) and a few recommendations for `user`."
-    from collab_tutorial.interpret import item_biases
-    from collab_tutorial.recommend import recommend
     if args.model == 'dot':
-        top = item_biases(learn, classes).sort_values('bias', ascending=False).head(5)
+        top = item_biases(learn, dls.classes).sort_values('bias', ascending=False).head(5)
         _show('Movies with the highest bias (liked beyond what their factors explain):', top)
-    _show(f"Top 5 for user {user}, among the movies they have not rated:", recommend(learn, classes, user, ratings, n=5))
+    return learn, dls.classes, ratings, user, dict(model=args.model, wd=args.wd, valid_mse=round(mse, 6))
+
+# %% ../nbs/18_cli.ipynb #7f195b8d
+def cmd_train(args) -> int:
+    "Train the course's model with the book's settings, show what it learned and save it."
+    args, out = _fill_defaults(args), _check_out(args.out)
+    train = _train_sgd if args.dataset != 'ml-100k' else _train_rank if args.objective == 'rank' else _train_rating
+    model, classes, ratings, user, meta = train(args)
+    _show_top(model, classes, user, ratings)
+    return _save(model, classes, out, args, user, meta)
 
 # %% ../nbs/18_cli.ipynb #e55ce2f3
-def _train_rank(args, ratings, user, out: Path) -> int:
-    "Train `RankMF` on a stratified 75% of the ratings, print the top-10 quality on the rest, and save it."
+def _train_rank(args) -> tuple:
+    "Train `RankMF` on a stratified 75% of the ratings; print the top-10 quality on the rest."
     from collab_tutorial.topn import rank_data, stratified_split, evaluate_scores, dot_scores
     from collab_tutorial.rank import fit_rank
-    from collab_tutorial.recommend import recommend
+    ratings, user = _ml_100k(args)
     data = rank_data(ratings, stratified_split(ratings, seed=args.seed), item_name='title')
     print(f"Training RankMF (softmax over all movies): {args.epochs} epochs, {args.factors} factors, lr {args.lr:g}, "
           f"wd {args.wd:g}, {int(data['train'].sum()):,} watched pairs, {int(data['test'].sum()):,} held out")
@@ -269,11 +283,8 @@ def _train_rank(args, ratings, user, out: Path) -> int:
                        f"learning rate, such as the default {TRAIN_DEFAULTS['rank']['lr']:g}. Nothing was saved.")
     m = evaluate_scores(dot_scores(model), data)
     print(f"\nheld-out top-10 lists: nDCG@10 {m['ndcg@10']:.4f}, precision@10 {m['precision@10']:.4f}, MAP {m['map']:.4f}")
-    recs = recommend(model, data['classes'], user, ratings, n=5).rename(columns={'predicted': 'score'})
-    _show(f"Top 5 for user {user}, among the movies they have not rated:", recs)
-    meta = dict(model='rank', epochs=args.epochs, factors=args.factors, lr=args.lr, wd=args.wd, bs=args.bs, seed=args.seed,
-                data='MovieLens 100K', **{k: round(m[k], 6) for k in ('ndcg@10', 'precision@10', 'map')})
-    return _save(model, data['classes'], out, meta, args, user)
+    return model, data['classes'], ratings, user, dict(model='rank', wd=args.wd,
+                                                       **{k: round(m[k], 6) for k in ('ndcg@10', 'precision@10', 'map')})
 
 # %% ../nbs/18_cli.ipynb #77c52f32
 def _release_codes(df, args) -> tuple[dict, tuple, object]:
@@ -283,21 +294,18 @@ def _release_codes(df, args) -> tuple[dict, tuple, object]:
     coded, ids, _ = encode_ids(df[['user', 'movie']])   # user codes 0, 1, ... and the sorted ids they stand for
     u = coded.user.to_numpy()
     user = int(ids[0]) if args.user is None else _user_id(ids[:1].tolist(), args.user)
-    k = np.searchsorted(ids, user) if isinstance(user, int) else len(ids)
-    if k >= len(ids) or ids[k] != user:
+    if user not in set(ids.tolist()):
         raise CliError(f"user {args.user} is not in {args.dataset} ({len(ids):,} users, ids {ids[0]} to {ids[-1]})")
     classes = {'user': ['#na#', *ids.tolist()], 'title': ['#na#', *df.title.cat.categories]}
     codes = ((u + 1).astype(np.int32), (df.title.cat.codes.to_numpy() + 1).astype(np.int32), df.rating.to_numpy())
     return classes, codes, user
 
 # %% ../nbs/18_cli.ipynb #421092e3
-def _train_sgd(args, out: Path) -> int:
-    "Train `fit_sgd` on a larger MovieLens release with a random 10% held out; print the validation RMSE; save it."
+def _train_sgd(args) -> tuple:
+    "Train `fit_sgd` on a larger MovieLens release with a random 10% held out; print the validation RMSE."
     import numpy as np
-    from collab_tutorial.movielens import load_movielens
     from collab_tutorial.scale import fit_sgd
-    from collab_tutorial.recommend import recommend
-    df = load_movielens(args.dataset, args.data_dir, timestamps=False, verbose=True)
+    df = _ratings(args.dataset, args.data_dir, verbose=True)
     classes, codes, user = _release_codes(df, args)
     held = np.random.default_rng(args.seed).random(len(df)) < 0.1
     print(f"Training fit_sgd on {args.dataset}: {args.epochs} epochs, {args.factors} factors, lr {args.lr:g}, reg {args.wd:g}, "
@@ -309,11 +317,8 @@ def _train_sgd(args, out: Path) -> int:
     print(hist.assign(valid_rmse=hist.valid_mse ** 0.5).to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     rmse = float(hist.valid_mse.iloc[-1]) ** 0.5
     print(f"\nvalidation RMSE {rmse:.4f}")
-    _show(f"Top 5 for user {user}, among the movies they have not rated:", recommend(model, classes, user, df, n=5))
-    meta = dict(model='dot', trainer='fit_sgd', data=args.dataset, epochs=args.epochs, factors=args.factors, lr=args.lr,
-                reg=args.wd, bs=args.bs, seed=args.seed, valid_rmse=round(rmse, 6), ratings=len(df),
-                data_dir=str(Path(args.data_dir).resolve()) if args.data_dir else None)
-    return _save(model, classes, out, meta, args, user)
+    return model, classes, df, user, dict(model='dot', trainer='fit_sgd', data=args.dataset, reg=args.wd, valid_rmse=round(rmse, 6),
+                                          ratings=len(df), data_dir=str(Path(args.data_dir).resolve()) if args.data_dir else None)
 
 # %% ../nbs/18_cli.ipynb #aaaa941b
 def _peek_fields(path) -> dict | None:
@@ -345,15 +350,6 @@ def _recommend_watched(model, classes, args, item_name: str) -> int:
     _show(f"Top {len(recs)} for someone who watched {', '.join(args.watched)}:", recs)
     return 0
 
-# %% ../nbs/18_cli.ipynb #33747436
-def _trained_on(meta: dict):
-    "The ratings a saved model was trained on (MovieLens 100K, or the release its `meta` names), to leave out what a user rated."
-    if meta.get('data', 'MovieLens 100K') == 'MovieLens 100K':
-        from collab_tutorial.data import load_ratings
-        return load_ratings()
-    from collab_tutorial.movielens import load_movielens
-    return load_movielens(meta['data'], meta.get('data_dir'), timestamps=False)
-
 # %% ../nbs/18_cli.ipynb #5abc4572
 def cmd_recommend(args) -> int:
     "Top movies for `--user` or for a new user who `--watched` some titles, or the movies closest to `--similar`."
@@ -363,12 +359,8 @@ def cmd_recommend(args) -> int:
     user_name, item_name = list(classes)
     if args.watched is not None: return _recommend_watched(model, classes, args, item_name)
     if args.user is not None:
-        from collab_tutorial.recommend import recommend, model_y_range
-        user = _user_id(classes[user_name], args.user)
-        recs = recommend(model, classes, user, _trained_on(meta), n=args.n, user_name=user_name, item_name=item_name)
-        if model_y_range(model) is None: recs = recs.rename(columns={'predicted': 'score'})  # raw scores, not stars
-        if recs.empty: print(f"User {user} has rated every movie this model knows: there is nothing left to recommend.")
-        else: _show(f"Top {len(recs)} for user {user}, among the movies they have not rated:", recs)
+        ratings = _ratings(meta.get('data', 'MovieLens 100K'), meta.get('data_dir'))
+        _show_top(model, classes, _user_id(classes[user_name], args.user), ratings, args.n, user_name=user_name, item_name=item_name)
     else:
         from collab_tutorial.interpret import most_similar, model_weights
         try: model_weights(model)
@@ -387,6 +379,7 @@ def cmd_bench(args) -> int:
 # %% ../nbs/18_cli.ipynb #c4c3d77c
 COMMANDS = dict(data=cmd_data, train=cmd_train, recommend=cmd_recommend, bench=cmd_bench)
 
+# %% ../nbs/18_cli.ipynb #ac6d16a6
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `collab_tutorial` command; returns the exit status."
     p = make_parser()
