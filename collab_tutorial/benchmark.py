@@ -7,16 +7,15 @@ from __future__ import annotations
 import argparse, os, platform, sys, time, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
+from .checks import BOOK_SETTINGS
 # torch, fastai and the course's trainers are imported inside the functions that use them: importing this module
 # costs only numpy and pandas, so `collab_tutorial bench --help` and a mistyped option answer at once
 
 # %% auto #0
-__all__ = ['BOOK', 'BENCH_LABELS', 'BENCH_METHODS', 'FOLD_METHODS', 'fit_mf_defaults', 'bench_fastai', 'bench_fit_mf',
-           'bench_surprise', 'bench_folds', 'planted_ratings', 'bench_scaling', 'run_bench', 'bench_report',
-           'write_bench', 'bench_main']
+__all__ = ['BENCH_LABELS', 'BENCH_METHODS', 'FOLD_METHODS', 'fit_mf_defaults', 'bench_fastai', 'bench_fit_mf', 'bench_surprise',
+           'bench_folds', 'planted_ratings', 'bench_scaling', 'run_bench', 'bench_report', 'write_bench', 'bench_main']
 
 # %% ../nbs/17_benchmark.ipynb #98c5b846
-BOOK = dict(bs=64, lr=5e-3, wd=0.1, epochs=5)
 BENCH_LABELS = dict(stock='fastai collab_learner, from_df (stock)', collab_dls='fastai collab_learner, collab_dls',
                     fast_dls='fastai collab_learner, fast_collab_dls', fit_mf_book="fit_mf, the book's settings",
                     fit_mf='fit_mf, its defaults (large batches)', fit_mf_compile='fit_mf, its defaults, torch.compile',
@@ -24,10 +23,10 @@ BENCH_LABELS = dict(stock='fastai collab_learner, from_df (stock)', collab_dls='
 BENCH_METHODS = ('stock', 'collab_dls', 'fast_dls', 'fit_mf_book', 'fit_mf', 'svd', 'svdpp')
 
 def fit_mf_defaults() -> dict:
-    "`fit_mf`'s own defaults for the settings `BOOK` names (bs, lr, wd, epochs), read from its signature."
+    "`fit_mf`'s own defaults for the settings `BOOK_SETTINGS` names (bs, lr, wd, epochs), read from its signature."
     import inspect
     from collab_tutorial.fast import fit_mf
-    return {k: inspect.signature(fit_mf).parameters[k].default for k in BOOK}
+    return {k: inspect.signature(fit_mf).parameters[k].default for k in BOOK_SETTINGS}
 
 # %% ../nbs/17_benchmark.ipynb #91676721
 def _row(prep: float, fit: float, n_seen: int, mse: float, bs, lr, wd, epochs, note: str = '') -> dict:
@@ -39,7 +38,7 @@ def bench_fastai(ratings: pd.DataFrame,   # MovieLens ratings with a `title` col
                  method: str = 'fast_dls', # 'stock', 'collab_dls' or 'fast_dls': which loaders
                  seed: int = 42,           # seed of the split, of the shuffle and of the weights
                 ) -> dict:
-    "Time the book's `collab_learner` fit (`BOOK` settings) on stock, `collab_dls` or `fast_collab_dls` loaders."
+    "Time the book's `collab_learner` fit (at `BOOK_SETTINGS`) on stock, `collab_dls` or `fast_collab_dls` loaders."
     from fastai.collab import CollabDataLoaders, collab_learner
     from fastai.torch_core import set_seed
     from collab_tutorial.checks import check_choice
@@ -50,12 +49,12 @@ def bench_fastai(ratings: pd.DataFrame,   # MovieLens ratings with a `title` col
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')   # the unseen-title count: the same for every row, shown in 02_dataloaders
-        dls = make(ratings, item_name='title', bs=BOOK['bs'], seed=seed)
+        dls = make(ratings, item_name='title', bs=BOOK_SETTINGS['bs'], seed=seed)
     set_seed(seed)
     learn = collab_learner(dls, n_factors=50, y_range=(0, 5.5))
     t1 = time.perf_counter()
-    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(BOOK['epochs'], BOOK['lr'], wd=BOOK['wd'])
-    return _row(t1 - t0, time.perf_counter() - t1, BOOK['epochs'] * len(dls.train_ds), valid_mse(learn), **BOOK)
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(BOOK_SETTINGS['epochs'], BOOK_SETTINGS['lr'], wd=BOOK_SETTINGS['wd'])
+    return _row(t1 - t0, time.perf_counter() - t1, BOOK_SETTINGS['epochs'] * len(dls.train_ds), valid_mse(learn), **BOOK_SETTINGS)
 
 # %% ../nbs/17_benchmark.ipynb #62de4300
 def bench_fit_mf(ratings: pd.DataFrame,    # the ratings
@@ -103,7 +102,7 @@ def bench_surprise(ratings: pd.DataFrame,     # the ratings
 def _run(m: str, ratings: pd.DataFrame, splits, item_name: str = 'title', seed: int = 42) -> dict:
     "One row of method `m` (a key of `BENCH_LABELS`)."
     if m in ('stock', 'collab_dls', 'fast_dls'): return bench_fastai(ratings, m, seed)
-    if m == 'fit_mf_book': return bench_fit_mf(ratings, splits, item_name, seed, **BOOK)
+    if m == 'fit_mf_book': return bench_fit_mf(ratings, splits, item_name, seed, **BOOK_SETTINGS)
     if m in ('fit_mf', 'fit_mf_compile'): return bench_fit_mf(ratings, splits, item_name, seed, compile=m == 'fit_mf_compile')
     return bench_surprise(ratings, splits, m, item_name, seed)
 
@@ -123,7 +122,7 @@ def bench_folds(ratings: pd.DataFrame,      # all 100,000 ratings of `load_ratin
         runs = [_run(m, ratings, sp, 'movie', seed) for sp in classic_splits(ratings)]
         if 'valid_rmse' not in runs[0]: continue   # scikit-surprise is not installed
         rmse = {f'u{k}': r['valid_rmse'] for k, r in enumerate(runs, 1)}
-        rows[BENCH_LABELS[m]] = {**{k: runs[0][k] for k in BOOK}, **rmse, 'mean': float(np.mean(list(rmse.values())))}
+        rows[BENCH_LABELS[m]] = {**{k: runs[0][k] for k in BOOK_SETTINGS}, **rmse, 'mean': float(np.mean(list(rmse.values())))}
     return pd.DataFrame.from_dict(rows, orient='index')
 
 # %% ../nbs/17_benchmark.ipynb #b8253dfc

@@ -10,8 +10,8 @@ from pathlib import Path
 # standard library: the command line (18_cli) uses it and still answers `--help` at once
 
 # %% auto #0
-__all__ = ['check_pos_int', 'check_fraction', 'check_number', 'check_y_range', 'check_choice', 'check_ratings', 'unwrap',
-           'path_kind', 'read_text_bytes', 'writable_folder', 'arg_type']
+__all__ = ['BOOK_SETTINGS', 'check_pos_int', 'check_fraction', 'check_number', 'check_y_range', 'check_choice', 'check_ratings',
+           'unwrap', 'path_kind', 'read_text_bytes', 'writable_folder', 'arg_type']
 
 # %% ../nbs/internals/00_checks.ipynb #f5e4a63e
 def check_pos_int(n,               # the value to check
@@ -165,3 +165,6 @@ def arg_type(check,       # a check of this module, such as `check_pos_int`, cal
         except ValueError: raise argparse.ArgumentTypeError(f"expected {what}, got {s!r}") from None
     read.__name__ = what
     return read
+
+# %% ../nbs/internals/00_checks.ipynb #10daad10
+BOOK_SETTINGS = dict(bs=64, lr=5e-3, wd=0.1, epochs=5)   # the settings of every fit in the book's chapter

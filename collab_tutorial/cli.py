@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, json, math, numbers, os, shlex, sys, warnings
 from pathlib import Path
-from .checks import arg_type, check_number, check_pos_int, path_kind
+from .checks import BOOK_SETTINGS, arg_type, check_number, check_pos_int, path_kind
 
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'TRAIN_DEFAULTS', 'CLI_WORDS', 'COMMANDS', 'make_parser', 'CliError', 'cli_words', 'cmd_data',
@@ -24,7 +24,7 @@ DEFAULT_MODEL = 'models/collab.safetensors'
 # %% ../nbs/18_cli.ipynb #7d916c61
 # The book's settings for the rating model; for the ranking model, the ones 12_rank chose on validation data;
 # for the larger releases, fit_sgd's defaults (15_scale)
-TRAIN_DEFAULTS = dict(rating=dict(epochs=5, factors=50, lr=5e-3, wd=0.1, bs=64, model='dot'),
+TRAIN_DEFAULTS = dict(rating=dict(BOOK_SETTINGS, factors=50, model='dot'),
                       rank=dict(epochs=30, factors=512, lr=1e-2, wd=4., bs=128),
                       sgd=dict(epochs=10, factors=50, lr=0.07, wd=0.08, bs=256, model='dot'))
 

@@ -15,8 +15,8 @@ from .checks import check_pos_int, check_fraction, check_ratings, check_y_range
 from .dataloaders import collab_codes, unseen_keep
 
 # %% auto #0
-__all__ = ['BOOK_SETTINGS', 'tensors_from_split', 'rewarn', 'collab_tensors', 'MFModel', 'one_cycle', 'adam_step',
-           'lazy_adam_step', 'check_rating_tensors', 'torch_threads', 'mf_mse', 'fit_mf']
+__all__ = ['tensors_from_split', 'rewarn', 'collab_tensors', 'MFModel', 'one_cycle', 'adam_step', 'lazy_adam_step',
+           'check_rating_tensors', 'torch_threads', 'mf_mse', 'fit_mf']
 
 # %% ../nbs/08_fast.ipynb #29a1904b
 def tensors_from_split(ratings: pd.DataFrame,          # one row per rating
@@ -236,4 +236,4 @@ def fit_mf(users: Tensor,                  # user codes of the training ratings
     return model, pd.DataFrame(hist)
 
 # %% ../nbs/08_fast.ipynb #0b8e5114
-BOOK_SETTINGS = dict(bs=64, lr=5e-3, wd=0.1, epochs=5)   # the settings of every fit in the book's chapter
+from .checks import BOOK_SETTINGS   # bs 64, lr 5e-3, wd 0.1, 5 epochs: every fit in the book's chapter
