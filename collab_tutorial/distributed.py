@@ -23,9 +23,6 @@ __all__ = ['METHODS', 'KILL_ENV', 'shard_rows', 'DistLost', 'world', 'fit_dist',
            'read_summary']
 
 # %% ../nbs/16_distributed.ipynb #496f2ba2
-METHODS = ('rows', 'ddp', 'local')  # how the processes combine their updates (see below)
-KILL_ENV = 'COLLAB_TUTORIAL_DIST_KILL'  # "RANK:STEPS": that process kills itself after STEPS steps (for tests)
-
 def shard_rows(n: int,           # number of training rows
                rank: int,        # this process, from 0
                world_size: int,  # number of processes
@@ -46,6 +43,9 @@ class DistLost(RuntimeError):
 def world() -> tuple[int, int]:
     "(rank, world size) of this process: (0, 1) when no process group is running."
     return (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
+
+# %% ../nbs/16_distributed.ipynb #88e01dfa
+METHODS = ('rows', 'ddp', 'local')  # how the processes combine their updates
 
 # %% ../nbs/16_distributed.ipynb #caea24ad
 def _tables(m: MFModel) -> list:
@@ -101,6 +101,7 @@ def _on_sigterm(signum, frame): raise _Stopped("stopped by SIGTERM: the launcher
 # %% ../nbs/16_distributed.ipynb #0df6a7d2
 _TRANSPORT = ('gloo', 'nccl', 'connection', 'timed out', 'timeout', 'socket')  # words of a transport error
 
+# %% ../nbs/16_distributed.ipynb #202d6da8
 def _first_line(e: BaseException) -> str:
     "The first line of `e`'s message without the `[source file:line]` that gloo puts in front."
     line = (str(e).strip().splitlines() or [type(e).__name__])[0]
@@ -130,6 +131,9 @@ class _Guard:
         if not who and not transport: return False  # a bug, not a lost process: let the original error through
         raise DistLost(f"rank {rank} of {size}: a collective failed {self.where}: "
                        f"{who or 'another process stopped or cannot be reached'}. Nothing was saved. ({_first_line(e)})") from e
+
+# %% ../nbs/16_distributed.ipynb #cfd3628e
+KILL_ENV = 'COLLAB_TUTORIAL_DIST_KILL'  # "RANK:STEPS": that process kills itself after STEPS steps (for tests)
 
 # %% ../nbs/16_distributed.ipynb #885679ce
 def _kill_step(rank: int) -> int | None:
