@@ -8,8 +8,8 @@ Run from the repository root, after `pip install -e ".[dev,bench]"` (the bench e
     python bench/scale.py --out bench      # the full run, replacing the committed bench/scale.md
 
 Each method runs in its own child process, on the same ratings and the same 90/10 split (saved once as .npy files in a
-temporary folder), so that its peak memory (`ru_maxrss` of the child) is its own. See nbs/15_scale.ipynb and
-nbs/16_distributed.ipynb.
+temporary folder), so that its peak memory (`ru_maxrss` of the child) is its own. See nbs/15_scale.ipynb,
+nbs/16_distributed.ipynb and nbs/17a_dist_bench.ipynb.
 """
 from __future__ import annotations
 import argparse, json, os, platform, resource, subprocess, sys, tempfile, time
@@ -184,8 +184,8 @@ def targets(rows: list[dict], floors: dict, q: dict | None) -> list[str]:
     return out + ['']
 
 def dist_rows(quick: bool) -> tuple[list[dict], str]:
-    "1 against 2 torchrun processes (gloo, 127.0.0.1) on MovieLens 100K, from `collab_tutorial.distributed.bench_dist`."
-    from collab_tutorial.distributed import bench_dist
+    "1 against 2 torchrun processes (gloo, 127.0.0.1) on MovieLens 100K, from `collab_tutorial.dist_bench.bench_dist`."
+    from collab_tutorial.dist_bench import bench_dist
     runs = (('rows', 1), ('rows', 2)) if quick else (('rows', 1), ('rows', 2), ('ddp', 1), ('ddp', 2))
     df = bench_dist(runs)
     rows = [dict(method=f"fit_dist ({r['method']}), torchrun", ratings=r['ratings'], users=r['users'], items=r['items'],

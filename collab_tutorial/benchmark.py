@@ -4,28 +4,30 @@
 
 # %% ../nbs/17_benchmark.ipynb #5a645957
 from __future__ import annotations
-import argparse, os, platform, sys, time, warnings
+import argparse, os, sys, time, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
-from .checks import BOOK_SETTINGS
 # torch, fastai and the course's trainers are imported inside the functions that use them: importing this module
 # costs only numpy and pandas, so `collab_tutorial bench --help` and a mistyped option answer at once
 
 # %% auto #0
 __all__ = ['BENCH_LABELS', 'BENCH_METHODS', 'FOLD_METHODS', 'fit_mf_defaults', 'bench_fastai', 'bench_fit_mf', 'bench_surprise',
-           'bench_folds', 'planted_ratings', 'bench_scaling', 'run_bench', 'bench_report', 'write_bench', 'bench_main']
+           'bench_folds', 'bench_scaling', 'run_bench', 'bench_report', 'write_bench', 'bench_main']
 
 # %% ../nbs/17_benchmark.ipynb #98c5b846
 BENCH_LABELS = dict(stock='fastai collab_learner, from_df (stock)', collab_dls='fastai collab_learner, collab_dls',
                     fast_dls='fastai collab_learner, fast_collab_dls', fit_mf_book="fit_mf, the book's settings",
                     fit_mf='fit_mf, its defaults (large batches)', fit_mf_compile='fit_mf, its defaults, torch.compile',
                     svd='scikit-surprise SVD', svdpp='scikit-surprise SVDpp')
+
+# %% ../nbs/17_benchmark.ipynb #4f2f5d58
 BENCH_METHODS = ('stock', 'collab_dls', 'fast_dls', 'fit_mf_book', 'fit_mf', 'svd', 'svdpp')
 
+# %% ../nbs/17_benchmark.ipynb #1bebeaf2
 def fit_mf_defaults() -> dict:
     "`fit_mf`'s own defaults for the settings `BOOK_SETTINGS` names (bs, lr, wd, epochs), read from its signature."
     import inspect
-    from collab_tutorial.fast import fit_mf
+    from collab_tutorial.fast import fit_mf, BOOK_SETTINGS
     return {k: inspect.signature(fit_mf).parameters[k].default for k in BOOK_SETTINGS}
 
 # %% ../nbs/17_benchmark.ipynb #91676721
@@ -38,23 +40,24 @@ def bench_fastai(ratings: pd.DataFrame,   # MovieLens ratings with a `title` col
                  method: str = 'fast_dls', # 'stock', 'collab_dls' or 'fast_dls': which loaders
                  seed: int = 42,           # seed of the split, of the shuffle and of the weights
                 ) -> dict:
-    "Time the book's `collab_learner` fit (at `BOOK_SETTINGS`) on stock, `collab_dls` or `fast_collab_dls` loaders."
+    "Time the book's `collab_learner` fit (`BOOK_SETTINGS`) on stock, `collab_dls` or `fast_collab_dls` loaders."
     from fastai.collab import CollabDataLoaders, collab_learner
     from fastai.torch_core import set_seed
     from collab_tutorial.checks import check_choice
     from collab_tutorial.dataloaders import collab_dls, valid_mse
+    from collab_tutorial.fast import BOOK_SETTINGS as book
     from collab_tutorial.fast_dls import fast_collab_dls
     make = dict(stock=CollabDataLoaders.from_df, collab_dls=collab_dls, fast_dls=fast_collab_dls)
     make = make[check_choice(method, 'method', tuple(make))]
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')   # the unseen-title count: the same for every row, shown in 02_dataloaders
-        dls = make(ratings, item_name='title', bs=BOOK_SETTINGS['bs'], seed=seed)
+        dls = make(ratings, item_name='title', bs=book['bs'], seed=seed)
     set_seed(seed)
     learn = collab_learner(dls, n_factors=50, y_range=(0, 5.5))
     t1 = time.perf_counter()
-    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(BOOK_SETTINGS['epochs'], BOOK_SETTINGS['lr'], wd=BOOK_SETTINGS['wd'])
-    return _row(t1 - t0, time.perf_counter() - t1, BOOK_SETTINGS['epochs'] * len(dls.train_ds), valid_mse(learn), **BOOK_SETTINGS)
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(book['epochs'], book['lr'], wd=book['wd'])
+    return _row(t1 - t0, time.perf_counter() - t1, book['epochs'] * len(dls.train_ds), valid_mse(learn), **book)
 
 # %% ../nbs/17_benchmark.ipynb #62de4300
 def bench_fit_mf(ratings: pd.DataFrame,    # the ratings
@@ -101,6 +104,7 @@ def bench_surprise(ratings: pd.DataFrame,     # the ratings
 # %% ../nbs/17_benchmark.ipynb #bc5dc631
 def _run(m: str, ratings: pd.DataFrame, splits, item_name: str = 'title', seed: int = 42) -> dict:
     "One row of method `m` (a key of `BENCH_LABELS`)."
+    from collab_tutorial.fast import BOOK_SETTINGS
     if m in ('stock', 'collab_dls', 'fast_dls'): return bench_fastai(ratings, m, seed)
     if m == 'fit_mf_book': return bench_fit_mf(ratings, splits, item_name, seed, **BOOK_SETTINGS)
     if m in ('fit_mf', 'fit_mf_compile'): return bench_fit_mf(ratings, splits, item_name, seed, compile=m == 'fit_mf_compile')
@@ -109,6 +113,7 @@ def _run(m: str, ratings: pd.DataFrame, splits, item_name: str = 'title', seed: 
 # %% ../nbs/17_benchmark.ipynb #92397281
 FOLD_METHODS = ('fit_mf_book', 'fit_mf', 'svd')
 
+# %% ../nbs/17_benchmark.ipynb #b91b1a84
 def bench_folds(ratings: pd.DataFrame,      # all 100,000 ratings of `load_ratings()`, in file order
                 methods=FOLD_METHODS,       # some of 'fit_mf_book', 'fit_mf' and 'svd'
                 seed: int = 42,             # seed of every fit
@@ -116,6 +121,7 @@ def bench_folds(ratings: pd.DataFrame,      # all 100,000 ratings of `load_ratin
     "Settings and RMSE of each method on the five classic folds u1..u5, and their mean."
     from collab_tutorial.checks import check_choice
     from collab_tutorial.evaluate import classic_splits
+    from collab_tutorial.fast import BOOK_SETTINGS
     for m in methods: check_choice(m, 'method', FOLD_METHODS)
     rows = {}
     for m in methods:
@@ -124,26 +130,6 @@ def bench_folds(ratings: pd.DataFrame,      # all 100,000 ratings of `load_ratin
         rmse = {f'u{k}': r['valid_rmse'] for k, r in enumerate(runs, 1)}
         rows[BENCH_LABELS[m]] = {**{k: runs[0][k] for k in BOOK_SETTINGS}, **rmse, 'mean': float(np.mean(list(rmse.values())))}
     return pd.DataFrame.from_dict(rows, orient='index')
-
-# %% ../nbs/17_benchmark.ipynb #b8253dfc
-def planted_ratings(n_ratings: int,        # how many ratings to draw
-                    n_users: int,          # users, drawn uniformly
-                    n_items: int,          # items, drawn uniformly
-                    n_factors: int = 10,   # length of the planted factor vectors
-                    noise: float = 0.5,    # standard deviation of the Gaussian noise
-                    seed: int = 0,         # seed of everything drawn
-                   ) -> tuple:  # (users, items, ratings) tensors
-    "Synthetic (users, items, ratings) tensors from planted factors and biases plus Gaussian noise, clipped to 1..5."
-    import torch
-    from collab_tutorial.checks import check_pos_int
-    for n, v in dict(n_ratings=n_ratings, n_users=n_users, n_items=n_items, n_factors=n_factors).items(): check_pos_int(v, n)
-    g = torch.Generator().manual_seed(seed)
-    sd = (0.25 / n_factors) ** 0.25                      # so that the dot products have a standard deviation near 0.5
-    U, V = torch.randn(n_users, n_factors, generator=g) * sd, torch.randn(n_items, n_factors, generator=g) * sd
-    bu, bi = torch.randn(n_users, generator=g) * 0.4, torch.randn(n_items, generator=g) * 0.5
-    u, i = torch.randint(n_users, (n_ratings,), generator=g), torch.randint(n_items, (n_ratings,), generator=g)
-    r = 3.5 + bu[u] + bi[i] + (U[u] * V[i]).sum(1) + torch.randn(n_ratings, generator=g) * noise
-    return u, i, r.clamp(1, 5)
 
 # %% ../nbs/17_benchmark.ipynb #52b6caa7
 def bench_scaling(sizes=(100_000, 1_000_000, 10_000_000),  # numbers of synthetic ratings
@@ -154,13 +140,14 @@ def bench_scaling(sizes=(100_000, 1_000_000, 10_000_000),  # numbers of syntheti
     "Ratings per second and validation RMSE of `fit_mf` (its defaults) on planted data of each size in `sizes`."
     from collab_tutorial.checks import check_pos_int, check_choice
     from collab_tutorial.fast import fit_mf
+    from collab_tutorial.scale import synthetic_ratings
     modes = (modes,) if isinstance(modes, str) else modes
     for m in modes: check_choice(m, 'mode', ('dense', 'sparse'))
     rows = []
     for n in sizes:
         k = (check_pos_int(n, 'size') / 100_000) ** 0.5
         nu, ni = max(1, round(943 * k)), max(1, round(1682 * k))
-        u, i, r = planted_ratings(n, nu, ni, seed=seed)
+        u, i, r, _ = synthetic_ratings(n, nu, ni, n_factors=10, seed=seed, user_skew=0, item_skew=0, decay=0)
         cut = int(0.8 * n)
         for mode in modes:
             t0 = time.perf_counter()
@@ -255,10 +242,13 @@ _SETTINGS = ("Every row trains on the same rows: the seeded 20% validation split
              "gradient rather than decoupled. Times in seconds: `prep_s` builds the DataLoaders or tensors, `fit_s` trains "
              "(with the validation passes); `ratings_per_s` = epochs x training ratings / `fit_s`; `speed_up` compares "
              "`total_s` with stock fastai.")
+
+# %% ../nbs/17_benchmark.ipynb #2cbdac3a
 _FOLDS = ("Test set k = the k-th block of 20,000 rows of u.data (`classic_splits`); movies by id, encoded by `collab_codes` "
           "from each fold's training rows; each method with the settings shown. 10_evaluate reports `fit_mf` on these "
           "folds at the book's settings.")
 
+# %% ../nbs/17_benchmark.ipynb #26fcafbf
 def bench_report(res: dict,  # what `run_bench` returns
                 ) -> str:
     "The benchmark results as a Markdown document."

@@ -4,7 +4,7 @@
 
 # %% ../nbs/16_distributed.ipynb #7b191c42
 from __future__ import annotations
-import argparse, json, math, os, re, resource, signal, socket, subprocess, sys, tempfile, time, warnings
+import argparse, json, math, os, re, resource, signal, socket, subprocess, sys, time, warnings
 from datetime import timedelta
 from pathlib import Path
 import pandas as pd, torch
@@ -19,13 +19,10 @@ from .persist import save_model, check_model_path, write_atomic, pid_alive
 from .scale import synthetic_ratings
 
 # %% auto #0
-__all__ = ['METHODS', 'KILL_ENV', 'COLUMNS', 'shard_rows', 'DistLost', 'world', 'fit_dist', 'train_parser', 'main', 'free_port',
-           'launch', 'read_summary', 'bench_dist', 'bench_markdown']
+__all__ = ['METHODS', 'KILL_ENV', 'shard_rows', 'DistLost', 'world', 'fit_dist', 'train_parser', 'main', 'free_port', 'launch',
+           'read_summary']
 
 # %% ../nbs/16_distributed.ipynb #496f2ba2
-METHODS = ('rows', 'ddp', 'local')  # how the processes combine their updates (see below)
-KILL_ENV = 'COLLAB_TUTORIAL_DIST_KILL'  # "RANK:STEPS": that process kills itself after STEPS steps (for tests)
-
 def shard_rows(n: int,           # number of training rows
                rank: int,        # this process, from 0
                world_size: int,  # number of processes
@@ -46,6 +43,9 @@ class DistLost(RuntimeError):
 def world() -> tuple[int, int]:
     "(rank, world size) of this process: (0, 1) when no process group is running."
     return (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
+
+# %% ../nbs/16_distributed.ipynb #88e01dfa
+METHODS = ('rows', 'ddp', 'local')  # how the processes combine their updates
 
 # %% ../nbs/16_distributed.ipynb #caea24ad
 def _tables(m: MFModel) -> list:
@@ -101,6 +101,7 @@ def _on_sigterm(signum, frame): raise _Stopped("stopped by SIGTERM: the launcher
 # %% ../nbs/16_distributed.ipynb #0df6a7d2
 _TRANSPORT = ('gloo', 'nccl', 'connection', 'timed out', 'timeout', 'socket')  # words of a transport error
 
+# %% ../nbs/16_distributed.ipynb #202d6da8
 def _first_line(e: BaseException) -> str:
     "The first line of `e`'s message without the `[source file:line]` that gloo puts in front."
     line = (str(e).strip().splitlines() or [type(e).__name__])[0]
@@ -130,6 +131,9 @@ class _Guard:
         if not who and not transport: return False  # a bug, not a lost process: let the original error through
         raise DistLost(f"rank {rank} of {size}: a collective failed {self.where}: "
                        f"{who or 'another process stopped or cannot be reached'}. Nothing was saved. ({_first_line(e)})") from e
+
+# %% ../nbs/16_distributed.ipynb #cfd3628e
+KILL_ENV = 'COLLAB_TUTORIAL_DIST_KILL'  # "RANK:STEPS": that process kills itself after STEPS steps (for tests)
 
 # %% ../nbs/16_distributed.ipynb #885679ce
 def _kill_step(rank: int) -> int | None:
@@ -418,50 +422,6 @@ def read_summary(path: str | Path,  # the `--summary` file of a run
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"no summary at {path}: the run failed before rank 0 wrote it; read its output")
     return json.loads(path.read_text())
-
-# %% ../nbs/16_distributed.ipynb #1cf1789d
-COLUMNS = ['method', 'ratings', 'users', 'items', 'processes', 'epochs', 'seconds', 'ratings_per_s', 'peak_mb', 'valid_rmse']
-
-def _plain_args(extra: list[str]) -> list[str]:
-    "`extra` without `--threads N` and `--sync-every N`: runs that differ only there share their 1-process baseline."
-    out, skip = [], False
-    for a in extra:
-        if skip: skip = False; continue
-        if a in ('--threads', '--sync-every'): skip = True; continue
-        out.append(a)
-    return out
-
-# %% ../nbs/16_distributed.ipynb #43afd9dc
-def bench_dist(runs=(('rows', 1), ('rows', 2), ('ddp', 1), ('ddp', 2), ('local', 1), ('local', 2)),  # (method, processes[, extra args])
-               args: list = (),        # arguments for every run, such as ['--epochs', '5']
-               timeout: float = 600,   # seconds allowed for each run
-               script: str | Path | None = None,  # a file for torchrun to run instead of this module
-              ) -> pd.DataFrame:
-    "Train once per entry of `runs` under torchrun; one row of `COLUMNS` per run, with speed-up and efficiency against 1 process."
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for k, (m, n, *extra) in enumerate(runs):
-            extra, s = [str(a) for a in (extra[0] if extra else [])], Path(tmp) / f'{k}.json'
-            p = launch(n, ['--method', m, '--summary', s, *args, *extra], timeout=timeout, script=script)
-            if p.returncode: raise RuntimeError(f"{m} with {n} processes failed (exit {p.returncode}):\n{p.stdout[-3000:]}")
-            r = read_summary(s)
-            rows.append({c: r[c] for c in COLUMNS} | dict(method=' '.join([m, *extra]), base=' '.join([m, *_plain_args(extra)]),
-                                                          bs=r['bs'], comm_s=r['comm_s'], load_avg_1min=r['load_avg_1min']))
-    df = pd.DataFrame(rows)
-    one = df[(df.processes == 1) & (df.method == df.base)].groupby('base').ratings_per_s.first()
-    df['speed_up'] = df.ratings_per_s / df.base.map(one)
-    df['efficiency'] = df.speed_up / df.processes
-    return df.drop(columns='base')
-
-# %% ../nbs/16_distributed.ipynb #31bec32b
-def bench_markdown(df: pd.DataFrame,  # a table from `bench_dist`
-                  ) -> str:
-    "`bench_dist`'s table in Markdown, rounded for reading."
-    t = df.copy()
-    for c, d in dict(seconds=2, comm_s=2, peak_mb=0, valid_rmse=4, speed_up=2, efficiency=2, load_avg_1min=2).items():
-        if c in t: t[c] = t[c].round(d)
-    t['ratings_per_s'] = t.ratings_per_s.round().astype('int64')
-    return t.to_markdown(index=False)
 
 # %% ../nbs/16_distributed.ipynb #e0fcface
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())

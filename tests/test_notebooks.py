@@ -46,6 +46,7 @@ def test_modules_import_only_earlier_notebooks(mod):
     tree, mine = ast.parse(mod.read_text(encoding='utf-8')), course_order(NOTEBOOK_OF[mod.stem])
     used = {n.module.split('.')[1] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module
             and n.module.startswith('collab_tutorial.')}
+    used |= {n.module.split('.')[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 1 and n.module}  # nbdev's `from .fast import`
     used |= {a.name.split('.')[1] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
              if a.name.startswith('collab_tutorial.')}
     later = sorted(u for u in used if u in NOTEBOOK_OF and course_order(NOTEBOOK_OF[u]) > mine)
