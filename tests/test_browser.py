@@ -201,6 +201,14 @@ def browser():
         finally: b.close()
 
 
+@pytest.fixture(scope='module')
+def context(browser):
+    "One browser context for all the notebooks of a worker: JupyterLab's scripts load from its cache after the first."
+    ctx = browser.new_context(viewport={'width': 1280, 'height': 800})
+    try: yield ctx
+    finally: ctx.close()
+
+
 def expected_outputs(path):
     "What the committed notebook shows: code cells to run, PNG plots, HTML tables, training tables."
     nb = json.loads(Path(path).read_text())
@@ -319,18 +327,18 @@ def _run_all(page, name, budget, lab):
         has=page.locator('.lm-Menu-itemLabel', has_text=re.compile(r'^\s*Run All Cells\s*$'))).click()
     stable, last = 0, None
     while time.monotonic() < deadline:
-        page.wait_for_timeout(1000)
+        page.wait_for_timeout(500)
         s = page.evaluate(STATE)
         if any(d for d in s['dialogs']): return s  # e.g. 'Kernel Restarting': the kernel died
         errors = [c for c in s['cells'] if c['errors']]
         done = all(c['count'] is not None for c in s['cells'])
         quiet = s['kernel'] == 'idle' and s['busy'] == 0
-        # finished (or stopped at an error) once quiet with the same state for 3 polls in a row
+        # finished (or stopped at an error) once quiet with the same state for 3 polls in a row (a second)
         key = (quiet, done, len(errors), tuple(c['count'] for c in s['cells']))
         stable = stable + 1 if quiet and key == last else 0
         last = key
         if quiet and (done or errors) and stable >= 2: return s
-        if quiet and not done and stable >= 10 and not any(c['count'] for c in s['cells']):
+        if quiet and not done and stable >= 20 and not any(c['count'] for c in s['cells']):
             return s  # Run All never started
     s = page.evaluate(STATE)
     s['timeout'] = True
@@ -372,10 +380,9 @@ INTERACTIONS = {'12a_your_top10.ipynb': use_top10_panel}
 
 
 @pytest.mark.parametrize('name', NOTEBOOKS, ids=[n.removesuffix('.ipynb') for n in NOTEBOOKS])
-def test_notebook_in_jupyterlab(name, browser, lab, record_property):
+def test_notebook_in_jupyterlab(name, context, lab, record_property):
     want = expected_outputs(lab.root/name)  # the copy the server runs, even if nbs/ changed since
-    ctx = browser.new_context(viewport={'width': 1280, 'height': 800})
-    page = ctx.new_page()
+    page = context.new_page()
     page.set_default_timeout(60_000)
     shot, passed = SHOTS/f"{name.removesuffix('.ipynb').replace('/', '-')}.png", False
     shot.unlink(missing_ok=True)
@@ -427,4 +434,4 @@ def test_notebook_in_jupyterlab(name, browser, lab, record_property):
         try:  # free the kernel's memory before the next notebook
             page.evaluate("async () => { if (window.__panel) await window.__panel.sessionContext.shutdown(); }")
         except Exception: pass
-        ctx.close()
+        page.close()
