@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse, os, sys, time, warnings
 from pathlib import Path
 import numpy as np, pandas as pd
+from .checks import arg_type, check_choice, check_pos_int   # light: no torch
 # torch, fastai and the course's trainers are imported inside the functions that use them: importing this module
 # costs only numpy and pandas, so `collab_tutorial bench --help` and a mistyped option answer at once
 
@@ -43,7 +44,6 @@ def bench_fastai(ratings: pd.DataFrame,   # MovieLens ratings with a `title` col
     "Time the book's `collab_learner` fit (`BOOK_SETTINGS`) on stock, `collab_dls` or `fast_collab_dls` loaders."
     from fastai.collab import CollabDataLoaders, collab_learner
     from fastai.torch_core import set_seed
-    from collab_tutorial.checks import check_choice
     from collab_tutorial.dataloaders import collab_dls, valid_mse
     from collab_tutorial.fast import BOOK_SETTINGS as book
     from collab_tutorial.fast_dls import fast_collab_dls
@@ -85,7 +85,6 @@ def bench_surprise(ratings: pd.DataFrame,     # the ratings
                    seed: int = 42,            # surprise's `random_state`
                   ) -> dict:
     "Time scikit-surprise `SVD` or `SVDpp` with its defaults on `splits`; a row with a note if it is not installed."
-    from collab_tutorial.checks import check_choice
     check_choice(method, 'method', ('svd', 'svdpp'))
     try: import surprise
     except ImportError: return dict(note='scikit-surprise is not installed: pip install -e ".[bench]"')
@@ -119,7 +118,6 @@ def bench_folds(ratings: pd.DataFrame,      # all 100,000 ratings of `load_ratin
                 seed: int = 42,             # seed of every fit
                ) -> pd.DataFrame:
     "Settings and RMSE of each method on the five classic folds u1..u5, and their mean."
-    from collab_tutorial.checks import check_choice
     from collab_tutorial.evaluate import classic_splits
     from collab_tutorial.fast import BOOK_SETTINGS
     for m in methods: check_choice(m, 'method', FOLD_METHODS)
@@ -138,7 +136,6 @@ def bench_scaling(sizes=(100_000, 1_000_000, 10_000_000),  # numbers of syntheti
                   modes=('dense', 'sparse'),               # `fit_mf` with dense updates, lazy sparse ones, or both
                  ) -> pd.DataFrame:
     "Ratings per second and validation RMSE of `fit_mf` (its defaults) on planted data of each size in `sizes`."
-    from collab_tutorial.checks import check_pos_int, check_choice
     from collab_tutorial.fast import fit_mf
     from collab_tutorial.scale import synthetic_ratings
     modes = (modes,) if isinstance(modes, str) else modes
@@ -179,7 +176,6 @@ def run_bench(ratings: pd.DataFrame,                          # all ratings of `
              ) -> dict:
     "Time each method on the seeded 20% split, then the folds and the scaling runs; write the report to `out` if given."
     from fastai.data.transforms import RandomSplitter
-    from collab_tutorial.checks import check_pos_int, check_choice
     from collab_tutorial.rank import machine_info
     from collab_tutorial.fast import torch_threads
     for m in methods: check_choice(m, 'method', tuple(BENCH_LABELS))
@@ -291,7 +287,6 @@ def write_bench(res: dict,  # what `run_bench` returns
     return out
 
 # %% ../nbs/17_benchmark.ipynb #44cba42f
-from .checks import arg_type, check_pos_int
 _pos_int = arg_type(check_pos_int, 'a whole number of at least 1')  # an argparse type, from internals/00_checks
 
 # %% ../nbs/17_benchmark.ipynb #8569bf4e
