@@ -4,7 +4,8 @@ A JupyterLab server is started on loopback with a random token, its root a tempo
 `nbs/` (so no run ever writes outputs into the repository), and headless Debian Chromium is
 driven with Playwright. In that copy the cells flagged with settings.ini's test flags (`#| slow`,
 `#| notest`) are left out: nbdev_test has already run every cell, and this test checks what only
-JupyterLab can show. For each course notebook the test opens it, runs all cells from the Run
+JupyterLab can show. Each worker loads JupyterLab once and opens the notebooks in that page one
+after another, as a learner opens files. For each course notebook the test opens it, runs all cells from the Run
 menu, waits until every code cell has run and the kernel is idle, then checks that no output
 shows an error, that the plots were rendered as images and that the training tables appeared
 (as many as the committed notebook has outside the flagged cells). `.ci/run` runs two notebooks
@@ -121,10 +122,21 @@ class Lab:
         try: return '\n'.join(self.log_path.read_text(errors='replace').splitlines()[-n:])
         except OSError: return ''
 
-    def api(self, path, method='GET'):
-        req = urllib.request.Request(f'{self.url}{path}', method=method,
-                                     headers={'Authorization': f'token {self.token}'})
-        with urllib.request.urlopen(req, timeout=10) as r: return r.read()
+    def api(self, path, method='GET', body=None):
+        req = urllib.request.Request(f'{self.url}{path}', method=method, data=None if body is None else json.dumps(body).encode(),
+                                     headers={'Authorization': f'token {self.token}', 'Content-Type': 'application/json'})
+        with urllib.request.urlopen(req, timeout=30) as r: return r.read()
+
+    def start_spare(self):
+        "Start a kernel for the next notebook now, so it boots while this one runs (as a session on a placeholder path)."
+        self.spare = json.loads(self.api('/api/sessions', 'POST', dict(
+            path=f'spare-{secrets.token_hex(4)}.ipynb', type='notebook', name='', kernel=dict(name='python3'))))['id']
+
+    def give_spare(self, name):
+        "Hand the waiting kernel to notebook `name` (top-level notebooks only: a kernel's folder is fixed when it starts)."
+        sid, self.spare = getattr(self, 'spare', None), None
+        if sid is None or '/' in name: return
+        self.api(f'/api/sessions/{sid}', 'PATCH', dict(path=name, name=name))
 
     def start(self):
         shutil.copytree(NBS, self.root, ignore=shutil.ignore_patterns('_docs', '_proc', '.ipynb_checkpoints'))
@@ -207,6 +219,49 @@ def context(browser):
     ctx = browser.new_context(viewport={'width': 1280, 'height': 800})
     try: yield ctx
     finally: ctx.close()
+
+
+APP_READY = "() => !!(window.jupyterapp && window.jupyterapp.commands.hasCommand('docmanager:open'))"
+OPEN = "async name => { await window.jupyterapp.commands.execute('docmanager:open', {path: name}); }"
+# after a notebook: stop its kernel, then close its tab without the unsaved-changes dialog
+CLOSE = """async () => {
+  const p = window.__panel;
+  if (!p) return;
+  window.__panel = null;
+  try { await p.sessionContext.shutdown(); } catch (e) {}
+  p.context.model.dirty = false;
+  p.dispose(); }"""
+
+
+class LabPage:
+    "A JupyterLab page kept open for all the notebooks of a worker: each one opens in it as a learner opens a file."
+    def __init__(self, context, lab): self.context, self.lab, self.page = context, lab, None
+
+    def get(self):
+        "The loaded page (loading JupyterLab once, or again after a notebook left it in a bad state)."
+        if self.page is None:
+            self.page = self.context.new_page()
+            self.page.set_default_timeout(60_000)
+            self.page.goto(f'{self.lab.url}/lab?reset&token={self.lab.token}')
+            self.page.wait_for_function(APP_READY, timeout=120_000)
+            self.page.evaluate('() => window.jupyterapp.restored')
+        return self.page
+
+    def done(self, ok):
+        "Close the notebook's tab and kernel; start from a fresh page next time if this one failed."
+        if self.page is None: return
+        try: self.page.evaluate(CLOSE)
+        except Exception: ok = False
+        if not ok or self.page.locator('.jp-Dialog').count():
+            self.page.close(); self.page = None
+
+
+@pytest.fixture(scope='module')
+def lab_page(context, lab):
+    lp = LabPage(context, lab)
+    try: yield lp
+    finally:
+        if lp.page is not None: lp.page.close()
 
 
 def expected_outputs(path):
@@ -306,39 +361,43 @@ def _check_kernel(page, lab):
 
 
 def _run_all(page, name, budget, lab):
-    "Open `name` in the lab UI, check its kernel, run all cells from the Run menu, wait; return the state."
+    "Open `name` in the loaded JupyterLab, check its kernel, run all cells from the Run menu, wait; return the state."
     deadline = time.monotonic() + budget
-    page.wait_for_selector('.jp-NotebookPanel', timeout=120_000)
+    lab.give_spare(name)
+    page.evaluate(OPEN, name)
     end = time.monotonic() + 120
     while not page.evaluate(FIND_PANEL, name):
         if time.monotonic() > end: raise AssertionError(f'{name} did not open in JupyterLab')
-        _accept_kernel_dialog(page); page.wait_for_timeout(500)
+        _accept_kernel_dialog(page); page.wait_for_timeout(250)
     end = time.monotonic() + 120
     while True:
         _accept_kernel_dialog(page)
         k = page.evaluate(KERNEL_READY)
         if k and k['status'] == 'idle': break
         if time.monotonic() > end: raise AssertionError(f'the kernel of {name} did not become idle: {k}')
-        page.wait_for_timeout(500)
+        page.wait_for_timeout(250)
     _check_kernel(page, lab)
-    page.wait_for_timeout(500)  # let the UI settle before using the menus
+    lab.start_spare()
+    page.wait_for_timeout(250)  # let the UI settle before using the menus
     page.locator('.lm-MenuBar-item', has_text=re.compile(r'^\s*Run\s*$')).click()
     page.locator('.lm-Menu-item').filter(
         has=page.locator('.lm-Menu-itemLabel', has_text=re.compile(r'^\s*Run All Cells\s*$'))).click()
     stable, last = 0, None
     while time.monotonic() < deadline:
-        page.wait_for_timeout(500)
+        page.wait_for_timeout(250)
         s = page.evaluate(STATE)
         if any(d for d in s['dialogs']): return s  # e.g. 'Kernel Restarting': the kernel died
         errors = [c for c in s['cells'] if c['errors']]
         done = all(c['count'] is not None for c in s['cells'])
         quiet = s['kernel'] == 'idle' and s['busy'] == 0
-        # finished (or stopped at an error) once quiet with the same state for 3 polls in a row (a second)
+        # finished once every cell has a count and the kernel is quiet on two polls in a row; stopped at an error
+        # once quiet with the same state for a second
         key = (quiet, done, len(errors), tuple(c['count'] for c in s['cells']))
         stable = stable + 1 if quiet and key == last else 0
         last = key
-        if quiet and (done or errors) and stable >= 2: return s
-        if quiet and not done and stable >= 20 and not any(c['count'] for c in s['cells']):
+        if quiet and done and stable >= 1: return s
+        if quiet and errors and stable >= 4: return s
+        if quiet and not done and stable >= 40 and not any(c['count'] for c in s['cells']):
             return s  # Run All never started
     s = page.evaluate(STATE)
     s['timeout'] = True
@@ -380,15 +439,12 @@ INTERACTIONS = {'12a_your_top10.ipynb': use_top10_panel}
 
 
 @pytest.mark.parametrize('name', NOTEBOOKS, ids=[n.removesuffix('.ipynb') for n in NOTEBOOKS])
-def test_notebook_in_jupyterlab(name, context, lab, record_property):
+def test_notebook_in_jupyterlab(name, lab_page, lab, record_property):
     want = expected_outputs(lab.root/name)  # the copy the server runs, even if nbs/ changed since
-    page = context.new_page()
-    page.set_default_timeout(60_000)
     shot, passed = SHOTS/f"{name.removesuffix('.ipynb').replace('/', '-')}.png", False
     shot.unlink(missing_ok=True)
-    t0 = time.monotonic()
+    t0, page = time.monotonic(), lab_page.get()
     try:
-        page.goto(f'{lab.url}/lab/tree/{name}?reset&token={lab.token}')
         s = _run_all(page, name, TIMEOUT, lab)
         secs = time.monotonic() - t0
         record_property('browser_seconds', round(secs))
@@ -396,7 +452,7 @@ def test_notebook_in_jupyterlab(name, context, lab, record_property):
 
         # screenshot first, so a failing notebook leaves a picture of what went wrong
         page.evaluate(SCROLL_TO_SHOW)
-        page.wait_for_timeout(800)
+        page.wait_for_timeout(300)
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot))
 
@@ -431,7 +487,4 @@ def test_notebook_in_jupyterlab(name, context, lab, record_property):
         if not passed and not shot.exists():
             try: SHOTS.mkdir(parents=True, exist_ok=True); page.screenshot(path=str(shot))
             except Exception: pass
-        try:  # free the kernel's memory before the next notebook
-            page.evaluate("async () => { if (window.__panel) await window.__panel.sessionContext.shutdown(); }")
-        except Exception: pass
-        page.close()
+        lab_page.done(passed)  # free the kernel's memory before the next notebook
