@@ -6,6 +6,7 @@
 from __future__ import annotations
 import os, io, re, sys, glob, zlib, shutil, hashlib, tempfile, warnings, zipfile, subprocess
 from pathlib import Path
+from typing import Callable
 import numpy as np, pandas as pd
 from filelock import FileLock, Timeout
 from .checks import check_ratings, path_kind, read_text_bytes, writable_folder
@@ -13,8 +14,8 @@ from .checks import check_ratings, path_kind, read_text_bytes, writable_folder
 # %% auto #0
 __all__ = ['ML100K', 'RECBOLE_WHEEL', 'RECBOLE_SHA256', 'GENRES', 'DataError', 'excerpt', 'read_udata', 'read_uitem',
            'check_ml100k', 'cache_dir', 'recbole_to_grouplens', 'fetch_recbole_wheel', 'remove_stale_builds',
-           'mirror_ml100k', 'fastai_ml100k', 'download_ml100k', 'share_with_fastai', 'movielens_100k', 'load_ratings',
-           'data_summary']
+           'build_folder', 'mirror_ml100k', 'fastai_ml100k', 'download_ml100k', 'share_with_fastai', 'movielens_100k',
+           'load_ratings', 'data_summary']
 
 # %% ../nbs/00_data.ipynb #8a691f70
 ML100K = dict(n_ratings=100_000, n_users=943, n_movies=1_682, n_titles=1_664, min_rating=1, max_rating=5)
@@ -202,14 +203,20 @@ def remove_stale_builds(dest: Path,  # the folder that builds fill: their tempor
     except (Timeout, OSError): pass
 
 # %% ../nbs/00_data.ipynb #9294fd06
-def _build(dest: Path, lock, fill) -> Path | None:
-    "Unless `dest` exists: under `lock`, `fill` a temporary folder beside it, check it, rename it to `dest`; return `dest`."
-    with FileLock(lock, timeout=600):
-        if os.path.lexists(dest): return None
+def build_folder(dest: Path,                                       # the folder to build; its temporary folder sits beside it
+                 lock: Path | str,                                 # the lock file a build holds while it runs
+                 fill: Callable[[Path], object],                   # `fill(out)` writes (and checks) the new folder `out`
+                 fresh: Callable[[Path], bool] = os.path.lexists,  # `fresh(dest)`: whether `dest` is there and needs no build
+                 timeout: float = 600,                             # seconds to wait for a build that another process runs
+                ) -> Path | None:
+    "Unless `dest` is fresh: under `lock`, `fill` a temporary folder beside it and rename it to `dest`; return `dest`."
+    with FileLock(lock, timeout=timeout):
+        if fresh(dest): return None
         with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f'.{dest.name}-') as tmp:
             (out := Path(tmp)/'out').mkdir()
             fill(out)
-            os.replace(check_ml100k(out), dest)
+            if os.path.lexists(dest): os.rename(dest, Path(tmp)/'old')  # a stale copy: it goes with the temporary folder
+            os.replace(out, dest)
     return dest
 
 # %% ../nbs/00_data.ipynb #b27a1e35
@@ -219,8 +226,8 @@ def mirror_ml100k(dest: Path | str | None = None,  # where to build it (default:
     dest = Path(dest).expanduser() if dest else cache_dir()/'ml-100k'
     try: writable_folder(dest.parent)
     except OSError as e: raise _CacheError(dest.parent, e) from None
-    fill = lambda out: recbole_to_grouplens(fetch_recbole_wheel(out.parent), out)  # the wheel goes with the temporary folder
-    return _build(dest, f'{dest}.lock', fill) or check_ml100k(dest, _fix('cache', dest))
+    fill = lambda out: check_ml100k(recbole_to_grouplens(fetch_recbole_wheel(out.parent), out))  # the wheel goes with the temporary folder
+    return build_folder(dest, f'{dest}.lock', fill) or check_ml100k(dest, _fix('cache', dest))
 
 # %% ../nbs/00_data.ipynb #6d504a98
 def _fastai_paths() -> tuple[Path, Path]:
@@ -258,7 +265,8 @@ def share_with_fastai(src: Path | str,  # a checked MovieLens 100K folder
         writable_folder(d.parent); lock.parent.mkdir(parents=True, exist_ok=True)
         def fill(out):
             for f in ('u.data', 'u.item'): shutil.copyfile(Path(src)/f, out/f)
-        return _build(d, lock, fill)
+            check_ml100k(out)
+        return build_folder(d, lock, fill)
     except (OSError, Timeout, DataError) as e:
         warnings.warn(f"Could not copy MovieLens 100K to {d} for the book's untar_data(URLs.ML_100k) "
                       f"({type(e).__name__}: {e}); untar_data will try to download it instead. Fix: set FASTAI_HOME to "

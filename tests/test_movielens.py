@@ -1,4 +1,4 @@
-"""Tests of the MovieLens loaders (nbs/14_movielens.ipynb) against small generated archives served from 127.0.0.1."""
+"""Tests of the MovieLens loaders (nbs/13a_movielens_files.ipynb reads the files, nbs/14_movielens.ipynb downloads and caches) against small generated archives served from 127.0.0.1."""
 import hashlib, http.server, io, multiprocessing as mp, os, sys, threading, zipfile
 from dataclasses import replace
 from pathlib import Path
