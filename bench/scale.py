@@ -9,7 +9,7 @@ Run from the repository root, after `pip install -e ".[dev,bench]"` (the bench e
 
 Each method runs in its own child process, on the same ratings and the same 90/10 split (saved once as .npy files in a
 temporary folder), so that its peak memory (`ru_maxrss` of the child) is its own. See nbs/15_scale.ipynb,
-nbs/16_distributed.ipynb and nbs/17a_dist_bench.ipynb.
+nbs/16_distributed.ipynb, nbs/16a_dist_train.ipynb and nbs/17a_dist_bench.ipynb.
 """
 from __future__ import annotations
 import argparse, json, os, platform, resource, subprocess, sys, tempfile, time

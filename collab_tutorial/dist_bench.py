@@ -7,7 +7,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 import pandas as pd
-from .distributed import launch, read_summary
+from .dist_train import launch, read_summary
 
 # %% auto #0
 __all__ = ['COLUMNS', 'bench_dist', 'bench_markdown']

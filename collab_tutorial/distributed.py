@@ -4,23 +4,17 @@
 
 # %% ../nbs/16_distributed.ipynb #7b191c42
 from __future__ import annotations
-import argparse, json, math, os, re, resource, signal, socket, subprocess, sys, time, warnings
-from datetime import timedelta
-from pathlib import Path
+import math, os, re, signal, socket, sys, time
 import pandas as pd, torch
 import torch.distributed as dist
 from torch import nn, Tensor
 from torch.nn.parallel import DistributedDataParallel
-import collab_tutorial
-from .checks import check_pos_int, check_fraction, check_y_range, check_choice
-from .data import load_ratings
-from .fast import MFModel, collab_tensors, adam_step, lazy_adam_step, one_cycle, mf_mse, check_rating_tensors
-from .persist import save_model, check_model_path, write_atomic, pid_alive
-from .scale import synthetic_ratings
+from .checks import check_pos_int, check_y_range, check_choice
+from .fast import MFModel, adam_step, lazy_adam_step, one_cycle, mf_mse, check_rating_tensors
+from .persist import pid_alive
 
 # %% auto #0
-__all__ = ['METHODS', 'KILL_ENV', 'shard_rows', 'DistLost', 'world', 'fit_dist', 'train_parser', 'main', 'free_port', 'launch',
-           'read_summary']
+__all__ = ['METHODS', 'KILL_ENV', 'shard_rows', 'DistLost', 'world', 'fit_dist']
 
 # %% ../nbs/16_distributed.ipynb #496f2ba2
 def shard_rows(n: int,           # number of training rows
@@ -94,9 +88,6 @@ def _lost(peers: list) -> str:
 # %% ../nbs/16_distributed.ipynb #a5849021
 class _Stopped(Exception):
     "SIGTERM arrived (torchrun stops the other processes when one fails)."
-
-# %% ../nbs/16_distributed.ipynb #87e64fd4
-def _on_sigterm(signum, frame): raise _Stopped("stopped by SIGTERM: the launcher stops every process once one has failed")
 
 # %% ../nbs/16_distributed.ipynb #0df6a7d2
 _TRANSPORT = ('gloo', 'nccl', 'connection', 'timed out', 'timeout', 'socket')  # words of a transport error
@@ -254,174 +245,3 @@ def fit_dist(users: Tensor,                  # user codes of this process's trai
             row = _score(r.model, total, n, valid, size)
             hist.append(dict(epoch=epoch, **row, seconds=time.perf_counter() - t0, comm_s=r.comm if method != 'ddp' else float('nan')))
     return r.plain(), pd.DataFrame(hist)
-
-# %% ../nbs/16_distributed.ipynb #9778ed9e
-def train_parser() -> argparse.ArgumentParser:
-    "The arguments of `main`: data, training settings, and where the model and the summary go."
-    p = argparse.ArgumentParser(prog='collab_tutorial.distributed',
-        description="Train the course's MFModel data-parallel; start it with torchrun --nproc-per-node N -m collab_tutorial.distributed.")
-    a = p.add_argument
-    a('--data', default=None, help='folder with u.data and u.item (default: find MovieLens 100K as load_ratings does)')
-    a('--item', default='title', choices=('title', 'movie'), help="column of the items (default: the book's titles)")
-    a('--valid-pct', type=float, default=0.2, help='share of the ratings held out for validation')
-    a('--split-seed', type=int, default=42, help='seed of the validation split and of the shares')
-    a('--method', default='rows', choices=METHODS, help='rows: all-reduce the touched rows; ddp: DistributedDataParallel; local: local SGD')
-    a('--sync-every', type=int, default=0, help='local SGD: steps between averagings (0: once per epoch)')
-    for k, t, v in (('epochs', int, 5), ('lr', float, 1e-2), ('wd', float, 0.5), ('bs', int, 1024), ('n-factors', int, 50), ('seed', int, 42)):
-        a(f'--{k}', type=t, default=v, help=f'as in fit_mf (default {v})' + ('; counts all processes together' if k == 'bs' else ''))
-    a('--threads', type=int, default=1, help='PyTorch threads per process')
-    a('--repeats', type=int, default=1, help='train this many times (same seed) and report the median time; for benchmarks')
-    a('--device', default='auto', choices=('auto', 'cpu', 'cuda'), help='auto: cuda with NCCL when a GPU is visible, else cpu with gloo')
-    a('--timeout', type=float, default=60, help='seconds a collective may wait for the others before failing')
-    a('--model', default=None, help='where rank 0 saves the model (save_model, atomic); none: not saved')
-    a('--summary', default=None, help='where rank 0 writes a JSON summary (history, speed, memory)')
-    a('--synthetic', default=None, help='N,USERS,ITEMS: train on that many planted ratings (synthetic_ratings) instead of MovieLens')
-    return p
-
-# %% ../nbs/16_distributed.ipynb #222d2d0b
-def _synthetic_sizes(spec: str) -> tuple[int, int, int]:
-    "(ratings, users, items) from `--synthetic N,USERS,ITEMS`, or a clear error."
-    try: n, nu, ni = (check_pos_int(int(v), 'each size') for v in spec.split(','))
-    except ValueError: raise ValueError(f"--synthetic {spec!r} must be three whole numbers N,USERS,ITEMS such as 300000,162541,59047") from None
-    return n, nu, ni
-
-# %% ../nbs/16_distributed.ipynb #f34ef609
-def _synthetic(spec: str, valid_pct: float, seed: int) -> tuple:
-    "Training and validation tensors of planted ratings, plain integer classes, and the number of ratings."
-    n, nu, ni = _synthetic_sizes(spec)
-    u, i, r, _ = synthetic_ratings(n, nu, ni, seed=seed)
-    u, i, r = torch.from_numpy(u.astype('int64')), torch.from_numpy(i.astype('int64')), torch.from_numpy(r)
-    cut = int((1 - valid_pct) * n)  # the draws are independent, so the last rows are a random sample
-    return (u[:cut], i[:cut], r[:cut]), (u[cut:], i[cut:], r[cut:]), dict(user=list(range(nu)), item=list(range(ni))), n
-
-# %% ../nbs/16_distributed.ipynb #b50f78d8
-def _movielens(folder, item: str, valid_pct: float, seed: int) -> tuple:
-    "Training and validation tensors of MovieLens 100K as `collab_tensors` splits it, the classes, and the number of ratings."
-    df = load_ratings(folder)
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')  # validation titles unseen in training stay in as #na#, as in 08_fast
-        d = collab_tensors(df, valid_pct, seed=seed, user_name='user', item_name=item, rating_name='rating')
-    return d['train'], d['valid'], d['classes'], len(df)
-
-# %% ../nbs/16_distributed.ipynb #31f4a3ef
-def _data(args, rank: int, size: int) -> dict:
-    "This process's training share, its part of the validation rows, the classes and the sizes."
-    trn, val, classes, total = (_synthetic(args.synthetic, args.valid_pct, args.split_seed) if args.synthetic
-                                else _movielens(args.data, args.item, args.valid_pct, args.split_seed))
-    mine = shard_rows(len(trn[0]), rank, size, args.split_seed)
-    return dict(train=tuple(t[mine] for t in trn), valid=tuple(t[rank::size] for t in val), classes=classes,
-                ratings=total, n_train=len(mine) * size, sizes=tuple(len(c) for c in classes.values()))
-
-# %% ../nbs/16_distributed.ipynb #102b3c3f
-def _setup(device: str, timeout: float) -> str:
-    "Start the process group (when torchrun started us) on the chosen device; return the device."
-    dev = device if device != 'auto' else ('cuda' if torch.cuda.is_available() else 'cpu')
-    if 'RANK' in os.environ and int(os.environ.get('WORLD_SIZE', '1')) > 1:
-        if dev == 'cuda': torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
-        dist.init_process_group('nccl' if dev == 'cuda' else 'gloo', timeout=timedelta(seconds=timeout))
-    return f"cuda:{torch.cuda.current_device()}" if dev == 'cuda' else 'cpu'
-
-# %% ../nbs/16_distributed.ipynb #a783a584
-def _check_args(args):
-    "Clear errors for bad arguments, before any process waits on another."
-    for k in ('epochs', 'bs', 'n_factors', 'threads', 'repeats'): check_pos_int(getattr(args, k), f'--{k.replace("_", "-")}')
-    check_fraction(args.valid_pct, '--valid-pct')
-    if not args.timeout > 0: raise ValueError(f"--timeout must be a positive number of seconds, got {args.timeout}")
-    if args.synthetic: _synthetic_sizes(args.synthetic)
-    if args.model: check_model_path(args.model, write=True)
-    if args.summary and not Path(args.summary).parent.is_dir(): raise ValueError(f"--summary {args.summary}: its folder does not exist")
-
-# %% ../nbs/16_distributed.ipynb #26b6f30f
-def _summary(args, d: dict, size: int, times: list, peak: float, hist: pd.DataFrame) -> dict:
-    "What rank 0 reports: settings, sizes, the median run's seconds and speed, peak memory, validation RMSE, history."
-    secs, comm = sorted(times)[len(times) // 2]  # the median run (the later of the middle two)
-    return dict(method=args.method, processes=size, ratings=d['ratings'], users=d['sizes'][0], items=d['sizes'][1],
-                epochs=args.epochs, bs=args.bs, sync_every=args.sync_every, seconds=secs,
-                ratings_per_s=args.epochs * d['n_train'] / secs, peak_mb=peak, valid_rmse=hist.valid_mse.iloc[-1] ** 0.5,
-                comm_s=comm, all_seconds=[t for t, _ in times], load_avg_1min=os.getloadavg()[0], history=hist.to_dict('records'))
-
-# %% ../nbs/16_distributed.ipynb #2f9ded1d
-def _run(args) -> dict | None:
-    "Train on this process's share; rank 0 saves the model and the summary and returns the summary."
-    torch.set_num_threads(args.threads)
-    dev = _setup(args.device, args.timeout)
-    (rank, size), times = world(), []
-    d = _data(args, rank, size)
-    for _ in range(args.repeats):
-        model, hist = fit_dist(*d['train'], *d['sizes'], n_factors=args.n_factors, epochs=args.epochs, lr=args.lr, wd=args.wd,
-                               bs=args.bs, seed=args.seed, valid=d['valid'], method=args.method, sync_every=args.sync_every, device=dev)
-        times.append((float(hist.seconds.iloc[-1]), float(hist.comm_s.iloc[-1])))
-    peak = torch.tensor([resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024], device=dev)  # MB of this process at its peak
-    if size > 1: dist.all_reduce(peak, op=dist.ReduceOp.MAX); dist.barrier()  # every process finished before rank 0 saves
-    if rank: return None
-    out = _summary(args, d, size, times, float(peak), hist)
-    if args.model: save_model(model.cpu(), d['classes'], args.model, meta=dict(trainer='collab_tutorial.distributed',
-                              method=args.method, processes=size, epochs=args.epochs, valid_rmse=out['valid_rmse']))
-    if args.summary: write_atomic(Path(args.summary), json.dumps(out, indent=1).encode())   # persist's atomic writer
-    print(f"[rank 0] {args.method}, {size} process(es): valid RMSE {out['valid_rmse']:.4f}, "
-          f"{out['ratings_per_s']:,.0f} ratings/s" + (f"; model saved to {args.model}" if args.model else ''), flush=True)
-    return out
-
-# %% ../nbs/16_distributed.ipynb #9d7a95b3
-def main(argv: list[str] | None = None,  # command-line arguments (default: `sys.argv[1:]`)
-        ) -> int:
-    "What every process torchrun starts runs: train, let rank 0 save, always leave the process group; 0 on success."
-    args = train_parser().parse_args(argv)
-    old, rank = signal.signal(signal.SIGTERM, _on_sigterm), os.environ.get('RANK', '0')
-    try:
-        _check_args(args)
-        _run(args)
-        return 0
-    except Exception as e:  # DistLost, _Stopped and bad arguments alike: one line, then leave the group
-        print(f"[rank {rank}] failed: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
-        return 1
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # finish leaving the group even if the launcher asks us to stop now
-        try:
-            if dist.is_initialized():
-                dist.destroy_process_group()
-                print(f"[rank {rank}] left the process group", file=sys.stderr, flush=True)
-        finally: signal.signal(signal.SIGTERM, old)
-
-# %% ../nbs/16_distributed.ipynb #67f14f01
-def free_port() -> int:
-    "A TCP port on 127.0.0.1 that no one listens on right now."
-    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
-
-# %% ../nbs/16_distributed.ipynb #2baddd51
-def _entry(script) -> tuple[list[str], dict]:
-    "How torchrun starts the trainer (`script`, or this module), and a PYTHONPATH under which it imports this package."
-    root = str(Path(collab_tutorial.__file__).resolve().parent.parent)
-    path = os.pathsep.join([root, *filter(None, [os.environ.get('PYTHONPATH')])])
-    return ([str(Path(script).resolve())] if script is not None else ['-m', 'collab_tutorial.distributed']), {'PYTHONPATH': path}
-
-# %% ../nbs/16_distributed.ipynb #931351c9
-def launch(nproc: int,                        # processes to start on this machine
-           args: list = (),                   # arguments passed to `main` in each process
-           timeout: float = 300,              # seconds before the whole run is killed
-           script: str | Path | None = None,  # a file for torchrun to run instead of this module
-           env: dict | None = None,           # extra environment variables for the processes
-          ) -> subprocess.CompletedProcess:
-    "Run `main` in `nproc` local processes under torchrun on 127.0.0.1 and a free port; return its exit code and output."
-    entry, path = _entry(script)
-    cmd = [sys.executable, '-m', 'torch.distributed.run', '--nnodes', '1', '--nproc-per-node', str(check_pos_int(nproc, 'nproc')),
-           '--master-addr', '127.0.0.1', '--master-port', str(free_port()), '--monitor-interval', '0.2', *entry, *map(str, args)]
-    e = {**os.environ, **path, 'OMP_NUM_THREADS': '1', 'GLOO_SOCKET_IFNAME': os.environ.get('GLOO_SOCKET_IFNAME', 'lo'), **(env or {})}
-    p = subprocess.Popen(cmd, env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    try: out, _ = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)  # the process group we started: torchrun and its workers
-        out, _ = p.communicate()
-        raise TimeoutError(f"torchrun with {nproc} processes did not finish in {timeout} s; output:\n{out[-3000:]}") from None
-    return subprocess.CompletedProcess(cmd, p.returncode, out, None)
-
-# %% ../nbs/16_distributed.ipynb #1927beed
-def read_summary(path: str | Path,  # the `--summary` file of a run
-                ) -> dict:
-    "The JSON summary rank 0 wrote with `--summary`."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"no summary at {path}: the run failed before rank 0 wrote it; read its output")
-    return json.loads(path.read_text())
-
-# %% ../nbs/16_distributed.ipynb #e0fcface
-if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())

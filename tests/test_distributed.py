@@ -1,7 +1,8 @@
-"""Tests of the data-parallel trainer (nbs/16_distributed): sharding, 2 processes under torchrun against 1, the saved model, a lost process."""
+"""Tests of the data-parallel trainer (nbs/16_distributed) and its program (nbs/16a_dist_train): sharding, 2 processes under torchrun against 1, the saved model, a lost process."""
 from pathlib import Path
 import pytest, torch
-from collab_tutorial.distributed import KILL_ENV, shard_rows, fit_dist, main, launch, read_summary, world
+from collab_tutorial.distributed import KILL_ENV, shard_rows, fit_dist, world
+from collab_tutorial.dist_train import main, launch, read_summary
 from collab_tutorial.persist import load_model
 from collab_tutorial.fast import MFModel
 
@@ -40,7 +41,7 @@ def test_main_reports_bad_arguments(tmp_path, capsys):
     assert 'must be three whole numbers' in capsys.readouterr().err
     # --help prints the usage and exits 0; the two tests below run the module as a program (python -m, under torchrun)
     with pytest.raises(SystemExit) as e: main(['--help'])
-    assert e.value.code == 0 and 'usage: collab_tutorial.distributed' in capsys.readouterr().out
+    assert e.value.code == 0 and 'usage: collab_tutorial.dist_train' in capsys.readouterr().out
 
 def test_two_processes_match_one(tmp_path):
     assert main([*FAST, '--summary', str(tmp_path / 'one.json')]) == 0  # 1 process, no process group, same total batch
@@ -53,7 +54,7 @@ def test_two_processes_match_one(tmp_path):
     assert abs(two['valid_rmse'] - one['valid_rmse']) < 0.005, (one['valid_rmse'], two['valid_rmse'])
     assert two['valid_rmse'] < 0.95
     m, classes, meta = load_model(model)
-    assert meta['processes'] == 2 and meta['method'] == 'rows'
+    assert meta['processes'] == 2 and meta['method'] == 'rows' and meta['trainer'] == 'collab_tutorial.dist_train'
     pred = m(torch.tensor([[1, 1], [2, 3]]))
     assert pred.shape == (2,) and ((pred > 0) & (pred < 5.5)).all()
     assert len(classes['user']) == m.user_factors.weight.shape[0]
