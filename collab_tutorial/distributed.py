@@ -16,7 +16,7 @@ from .checks import check_pos_int, check_fraction, check_y_range, check_choice
 from .data import load_ratings
 from .fast import MFModel, collab_tensors, adam_step, lazy_adam_step, one_cycle, mf_mse, check_rating_tensors
 from .persist import save_model, check_model_path, write_atomic, pid_alive
-from .scale import synthetic_ratings
+from .synthetic import synthetic_ratings
 
 # %% auto #0
 __all__ = ['METHODS', 'KILL_ENV', 'shard_rows', 'DistLost', 'world', 'fit_dist', 'train_parser', 'main', 'free_port', 'launch',
