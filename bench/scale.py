@@ -30,7 +30,7 @@ def _tables(n: int) -> tuple[int, int]:
 
 def make_data(n: int, folder: Path, seed: int = 0) -> dict:
     "Draw `n` planted ratings, split them 90/10 and save the parts in `folder`; their sizes and the noise floor."
-    from collab_tutorial.scale import synthetic_ratings, planted_predict
+    from collab_tutorial.synthetic import synthetic_ratings, planted_predict
     nu, ni = _tables(n)
     u, i, r, planted = synthetic_ratings(n, nu, ni, N_FACTORS, NOISE, seed=seed)
     cut = int(0.9 * n)
@@ -237,7 +237,7 @@ def main(argv=None) -> int:
         f"load_1min is the 1-minute load average when each row started (the benchmark itself adds about 1 per thread); "
         f"{load0[0]:.2f} at the start, {os.getloadavg()[0]:.2f} at the end; the whole run took {time.perf_counter() - t_all:.0f} s.", '',
         f"Data: `synthetic_ratings(n, users, items, n_factors={N_FACTORS}, noise={NOISE}, seed=0)` from "
-        "`collab_tutorial.scale`, a 90/10 split (the first 90% of the draws train); below 25M ratings the tables are "
+        "`collab_tutorial.synthetic`, a 90/10 split (the first 90% of the draws train); below 25M ratings the tables are "
         "ML-25M's shrunk with the square root of the size. fit_sgd settings: " + ', '.join(f'{k}={v}' for k, v in OURS.items()) +
         ", n_factors=50, bs=256, grid_mb=2; peers: their defaults with 50 factors (surprise SVD: 20 epochs, lr 0.005, "
         "reg 0.02; cornac MF: 20 epochs, lr 0.01, lambda_reg 0.02).", '',

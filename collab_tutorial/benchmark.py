@@ -137,7 +137,7 @@ def bench_scaling(sizes=(100_000, 1_000_000, 10_000_000),  # numbers of syntheti
                  ) -> pd.DataFrame:
     "Ratings per second and validation RMSE of `fit_mf` (its defaults) on planted data of each size in `sizes`."
     from collab_tutorial.fast import fit_mf
-    from collab_tutorial.scale import synthetic_ratings
+    from collab_tutorial.synthetic import synthetic_ratings
     modes = (modes,) if isinstance(modes, str) else modes
     for m in modes: check_choice(m, 'mode', ('dense', 'sparse'))
     rows = []

@@ -112,7 +112,9 @@ _EXPECTED = (CliError, KeyError, ValueError, TypeError, OSError)
 
 # %% ../nbs/18_cli.ipynb #945b0673
 # how the package's messages name an argument, and the option that sets it on the command line
-CLI_WORDS = {**{f"unseen='{k}'": f'--unseen {k}' for k in ('warn', 'keep', 'drop', 'error')}, '`dest`': '--data-dir'}
+CLI_WORDS = {**{f"unseen='{k}'": f'--unseen {k}' for k in ('warn', 'keep', 'drop', 'error')}, '`dest`': '--data-dir',
+             'train and save one first (save_model), or check the path':   # load_model's advice for a missing file
+                 f'run `collab_tutorial train` first (it saves to {DEFAULT_MODEL}), or pass --model-path'}
 
 # %% ../nbs/18_cli.ipynb #a7e7b838
 def cli_words(text: str) -> str:
@@ -130,12 +132,20 @@ def _note(message, category, filename, lineno, file=None, line=None):
     "Show a warning of this package as one `note:` line on stderr, in the command's words; other libraries' are dropped."
     if 'collab_tutorial' in str(filename): print(f"note: {cli_words(str(message))}", file=sys.stderr)
 
+# %% ../nbs/18_cli.ipynb #52193987
+def _ratings(data: str, data_dir=None, verbose: bool = False):
+    "The ratings of MovieLens 100K (`data` 'MovieLens 100K') or of the larger release `data` names, from `data_dir` if given."
+    if data == 'MovieLens 100K':
+        from collab_tutorial.data import movielens_100k, load_ratings
+        return load_ratings(movielens_100k(data_dir, verbose=verbose))
+    from collab_tutorial.movielens import load_movielens
+    return load_movielens(data, data_dir, timestamps=False, verbose=verbose)
+
 # %% ../nbs/18_cli.ipynb #3435ce2d
 def cmd_data(args) -> int:
     "Say where MovieLens 100K came from and print its summary."
-    from collab_tutorial.data import movielens_100k, load_ratings, data_summary
-    path = movielens_100k(verbose=True)
-    for k, v in data_summary(load_ratings(path)).items(): print(f"  {k:<12} {v:,}")
+    from collab_tutorial.data import data_summary
+    for k, v in data_summary(_ratings('MovieLens 100K', verbose=True)).items(): print(f"  {k:<12} {v:,}")
     return 0
 
 # %% ../nbs/18_cli.ipynb #b67ed513
@@ -149,7 +159,6 @@ def _user_id(users, s: str):
 # %% ../nbs/18_cli.ipynb #aec4e93e
 class _NoBar:
     "A download bar that shows nothing: fastprogress's console bar prints a glyph to stdout when made, even with display=False."
-    total = None
     def __init__(self, *args, **kwargs): pass
     def update(self, val): pass
 
@@ -171,13 +180,6 @@ def _fit(learn, epochs: int, lr: float, wd: float, plain: bool | None = None):
     try:
         with learn.no_bar(): learn.fit_one_cycle(epochs, lr, wd=wd)
     finally: learn.logger = old
-
-# %% ../nbs/18_cli.ipynb #f406c95f
-def _learner(dls, args):
-    "The book's collab_learner for `--model dot` or `--model nn`."
-    from fastai.collab import collab_learner
-    if args.model == 'dot': return collab_learner(dls, n_factors=args.factors, y_range=(0, 5.5))
-    return collab_learner(dls, use_nn=True, y_range=(0, 5.5), layers=[100, 50])
 
 # %% ../nbs/18_cli.ipynb #2d6ac9c2
 def _show(title: str, df):
@@ -217,15 +219,6 @@ def _save(model, classes: dict, out: Path, args, user, meta: dict) -> int:
     print(f"Next: collab_tutorial recommend --user {user}{path}{also}")
     return 0
 
-# %% ../nbs/18_cli.ipynb #52193987
-def _ratings(data: str, data_dir=None, verbose: bool = False):
-    "The ratings of MovieLens 100K (`data` 'MovieLens 100K') or of the larger release `data` names, from `data_dir` if given."
-    if data == 'MovieLens 100K':
-        from collab_tutorial.data import movielens_100k, load_ratings
-        return load_ratings(movielens_100k(data_dir, verbose=verbose))
-    from collab_tutorial.movielens import load_movielens
-    return load_movielens(data, data_dir, timestamps=False, verbose=verbose)
-
 # %% ../nbs/18_cli.ipynb #38b5c3bc
 def _ml_100k(args):
     "The ratings of MovieLens 100K and the user to show: `--user`, checked, or the first user of the file."
@@ -237,6 +230,7 @@ def _ml_100k(args):
 # %% ../nbs/18_cli.ipynb #88a99363
 def _train_rating(args) -> tuple:
     "Train the book's `collab_learner` on a random 80% of the ratings; print the validation MSE and the highest-bias movies."
+    from fastai.collab import collab_learner
     from fastai.torch_core import set_seed
     from collab_tutorial.dataloaders import collab_dls, valid_mse
     from collab_tutorial.fast import torch_threads
@@ -244,7 +238,8 @@ def _train_rating(args) -> tuple:
     ratings, user = _ml_100k(args)
     set_seed(args.seed)
     dls = collab_dls(ratings, item_name='title', bs=args.bs, seed=args.seed, unseen=args.unseen)
-    learn = _learner(dls, args)
+    shape = dict(n_factors=args.factors) if args.model == 'dot' else dict(use_nn=True, layers=[100, 50])  # the book's dot or nn
+    learn = collab_learner(dls, y_range=(0, 5.5), **shape)
     print(f"Training the {args.model} model: {args.epochs} epochs of fit_one_cycle, lr {args.lr:g}, wd {args.wd:g}, "
           f"{len(dls.train_ds):,} training and {len(dls.valid_ds):,} validation ratings")
     with torch_threads(args.threads or None): _fit(learn, args.epochs, args.lr, args.wd)
@@ -286,33 +281,21 @@ def _train_rank(args) -> tuple:
     return model, data['classes'], ratings, user, dict(model='rank', wd=args.wd,
                                                        **{k: round(m[k], 6) for k in ('ndcg@10', 'precision@10', 'map')})
 
-# %% ../nbs/18_cli.ipynb #77c52f32
-def _release_codes(df, args) -> tuple[dict, tuple, object]:
-    "Classes (`#na#` first), codes (users, titles, ratings) and the user to show, for a frame of `load_movielens`."
-    import numpy as np
-    from collab_tutorial.movielens import encode_ids
-    coded, ids, _ = encode_ids(df[['user', 'movie']])   # user codes 0, 1, ... and the sorted ids they stand for
-    u = coded.user.to_numpy()
-    user = int(ids[0]) if args.user is None else _user_id(ids[:1].tolist(), args.user)
-    if user not in set(ids.tolist()):
-        raise CliError(f"user {args.user} is not in {args.dataset} ({len(ids):,} users, ids {ids[0]} to {ids[-1]})")
-    classes = {'user': ['#na#', *ids.tolist()], 'title': ['#na#', *df.title.cat.categories]}
-    codes = ((u + 1).astype(np.int32), (df.title.cat.codes.to_numpy() + 1).astype(np.int32), df.rating.to_numpy())
-    return classes, codes, user
-
 # %% ../nbs/18_cli.ipynb #421092e3
 def _train_sgd(args) -> tuple:
     "Train `fit_sgd` on a larger MovieLens release with a random 10% held out; print the validation RMSE."
-    import numpy as np
-    from collab_tutorial.scale import fit_sgd
+    from collab_tutorial.scale import fit_sgd, release_arrays
     df = _ratings(args.dataset, args.data_dir, verbose=True)
-    classes, codes, user = _release_codes(df, args)
-    held = np.random.default_rng(args.seed).random(len(df)) < 0.1
+    data = release_arrays(df, seed=args.seed)
+    classes, ids = data['classes'], data['classes']['user'][1:]
+    user = ids[0] if args.user is None else _user_id(ids[:1], args.user)
+    if user not in set(ids):
+        raise CliError(f"user {args.user} is not in {args.dataset} ({len(ids):,} users, ids {ids[0]} to {ids[-1]})")
     print(f"Training fit_sgd on {args.dataset}: {args.epochs} epochs, {args.factors} factors, lr {args.lr:g}, reg {args.wd:g}, "
-          f"{int((~held).sum()):,} training and {int(held.sum()):,} validation ratings")
-    try: model, hist = fit_sgd(*(a[~held] for a in codes), len(classes['user']), len(classes['title']), n_factors=args.factors,
+          f"{len(data['train'][0]):,} training and {len(data['valid'][0]):,} validation ratings")
+    try: model, hist = fit_sgd(*data['train'], len(classes['user']), len(classes['title']), n_factors=args.factors,
                                epochs=args.epochs, lr=args.lr, reg=args.wd, bs=args.bs, n_threads=args.threads or os.cpu_count(),
-                               seed=args.seed, valid=tuple(a[held] for a in codes))
+                               seed=args.seed, valid=data['valid'])
     except FloatingPointError as e: raise CliError(f"{e} with --lr {args.lr:g}; try a smaller one. Nothing was saved.") from None
     print(hist.assign(valid_rmse=hist.valid_mse ** 0.5).to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     rmse = float(hist.valid_mse.iloc[-1]) ** 0.5
@@ -328,18 +311,8 @@ def _peek_fields(path) -> dict | None:
         with safe_open(str(path), framework='numpy') as f: return json.loads(f.metadata()['collab_tutorial'])
     except Exception: return None  # no file, or a damaged one: `load_model` says what is wrong
 
-# %% ../nbs/18_cli.ipynb #63f7d22e
-def _load(path: str):
-    "Load `(model, classes, meta)` from `path`, with a message for the common mistake of not having trained yet."
-    from collab_tutorial.persist import load_model, check_model_path
-    try: check_model_path(path)
-    except FileNotFoundError:
-        raise CliError(f"no model file at {path}: run `collab_tutorial train` first (it saves to {DEFAULT_MODEL}), "
-                       "or pass --model-path") from None
-    return load_model(path)
-
 # %% ../nbs/18_cli.ipynb #a975e43e
-def _recommend_watched(model, classes, args, item_name: str) -> int:
+def _recommend_watched(model, classes, args, item_name: str) -> None:
     "Fold in a new user from the titles they watched (a `RankMF` model only) and print their top movies."
     from collab_tutorial.rank import RankMF, recommend_watched
     if not isinstance(model, RankMF):
@@ -348,17 +321,17 @@ def _recommend_watched(model, classes, args, item_name: str) -> int:
                        "each movie")
     recs = recommend_watched(model, classes, args.watched, n=args.n, item_name=item_name)
     _show(f"Top {len(recs)} for someone who watched {', '.join(args.watched)}:", recs)
-    return 0
 
 # %% ../nbs/18_cli.ipynb #5abc4572
 def cmd_recommend(args) -> int:
     "Top movies for `--user` or for a new user who `--watched` some titles, or the movies closest to `--similar`."
     if args.user is not None and (fields := _peek_fields(args.model_path)) and isinstance(fields.get('classes'), dict):
         _user_id(next(iter(fields['classes'].values()), []), args.user)  # a malformed id is refused before torch loads
-    model, classes, meta = _load(args.model_path)
+    from collab_tutorial.persist import load_model
+    model, classes, meta = load_model(args.model_path)   # a missing file: its advice, in CLI_WORDS' words
     user_name, item_name = list(classes)
-    if args.watched is not None: return _recommend_watched(model, classes, args, item_name)
-    if args.user is not None:
+    if args.watched is not None: _recommend_watched(model, classes, args, item_name)
+    elif args.user is not None:
         ratings = _ratings(meta.get('data', 'MovieLens 100K'), meta.get('data_dir'))
         _show_top(model, classes, _user_id(classes[user_name], args.user), ratings, args.n, user_name=user_name, item_name=item_name)
     else:
@@ -373,8 +346,7 @@ def cmd_recommend(args) -> int:
 def cmd_bench(args) -> int:
     "Run the benchmark of 17_benchmark with the arguments that follow `bench`."
     from collab_tutorial.benchmark import bench_main
-    try: return bench_main(list(args.extra), prog='collab_tutorial bench')
-    except SystemExit as e: return e.code if isinstance(e.code, int) else int(e.code is not None)
+    return bench_main(list(args.extra), prog='collab_tutorial bench')   # its argparse errors: SystemExit, for main
 
 # %% ../nbs/18_cli.ipynb #c4c3d77c
 COMMANDS = dict(data=cmd_data, train=cmd_train, recommend=cmd_recommend, bench=cmd_bench)
@@ -386,9 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args, extra = p.parse_known_args(argv)
         if extra and args.command != 'bench': p.error(f"unrecognized arguments: {' '.join(extra)}")
-    except SystemExit as e: return e.code if isinstance(e.code, int) else int(e.code is not None)
-    args.extra = extra
-    try:
+        args.extra = extra
         with warnings.catch_warnings():
             warnings.filterwarnings('ignore', message='The given NumPy array is not writable')
             warnings.showwarning = _note  # a warning is one line in the command's words, never Python source
@@ -396,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
                 import fastdownload.core
                 fastdownload.core.progress_bar = _NoBar  # no bar glyphs in a log or a pipe
             return COMMANDS[args.command](args)
+    except SystemExit as e: return e.code if isinstance(e.code, int) else int(e.code is not None)  # argparse's, the benchmark's too
     except KeyboardInterrupt:
         print('collab_tutorial: interrupted', file=sys.stderr); return 130
     except _EXPECTED as e:

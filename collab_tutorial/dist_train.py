@@ -14,7 +14,7 @@ from .checks import check_pos_int, check_fraction
 from .data import load_ratings
 from .fast import collab_tensors
 from .persist import save_model, check_model_path, write_atomic
-from .scale import synthetic_ratings
+from .synthetic import synthetic_ratings
 from .distributed import METHODS, shard_rows, world, fit_dist, _Stopped
 
 # %% auto #0

@@ -4,22 +4,20 @@
 
 # %% ../nbs/15_scale.ipynb #4d52dbd0
 from __future__ import annotations
-import io, math, time, zipfile
-from dataclasses import replace
-from pathlib import Path
+import math, time
 from functools import partial
 import numba, numpy as np, pandas as pd, torch
 from numba.core import cgutils
 from numba.extending import intrinsic
 from llvmlite import ir
 from torch import Tensor
-from .checks import check_pos_int, check_y_range, check_choice
+from .checks import check_pos_int, check_number, check_fraction, check_y_range, check_choice
 from .fast import MFModel, torch_threads
-from .movielens import Release, get_release
-from .persist import write_atomic
+from .movielens import encode_ids
+from .synthetic import _rowdot
 
 # %% auto #0
-__all__ = ['sgd_lr', 'sgd_epoch_torch', 'sgd_epoch_numba', 'fit_sgd', 'planted_predict', 'synthetic_ratings', 'synthetic_release']
+__all__ = ['sgd_lr', 'sgd_epoch_torch', 'sgd_epoch_numba', 'fit_sgd', 'release_arrays']
 
 # %% ../nbs/15_scale.ipynb #f94cc7f6
 def sgd_lr(pct,                  # how far training has gone, from 0 to 1 (a number or an array)
@@ -115,17 +113,6 @@ def _arrange_kernel(users, items, ratings, n_users, n_items, gu, gi, seed):
             u2[j], u2[x] = u2[x], u2[j]; i2[j], i2[x] = i2[x], i2[j]; r2[j], r2[x] = r2[x], r2[j]
     return u2, i2, r2, starts
 
-# %% ../nbs/15_scale.ipynb #b8477588
-@numba.njit(parallel=True, fastmath=True, cache=True)
-def _rowdot(P, Q, users, items):
-    "Dot products of the rows P[users] and Q[items], as float32, computed in parallel."
-    out = np.empty(len(users), np.float32)
-    for j in numba.prange(len(users)):
-        s = np.float32(0)
-        for f in range(P.shape[1]): s += P[users[j], f] * Q[items[j], f]
-        out[j] = s
-    return out
-
 # %% ../nbs/15_scale.ipynb #b92d686e
 def sgd_epoch_numba(users: np.ndarray, items: np.ndarray, ratings: np.ndarray,  # int32, int32, float32, arranged in chunks
                     P: np.ndarray, Q: np.ndarray, bu: np.ndarray, bi: np.ndarray,  # float32 tables, updated in place
@@ -167,15 +154,6 @@ def _arrays(users, items, ratings, n_users: int, n_items: int, y_range: tuple, w
     if lo < y_range[0] or hi > y_range[1]:
         raise ValueError(f"{what} ratings run from {lo} to {hi}, outside y_range={y_range}; widen y_range so the model can reach every rating")
     return arrs[0].astype(np.int32, copy=False), arrs[1].astype(np.int32, copy=False), r
-
-# %% ../nbs/15_scale.ipynb #7ba695dc
-def _check_args(sizes: dict, rates: dict, positive: tuple = ()):
-    "Clear errors for sizes that are not whole numbers >= 1, or rates that are not finite numbers >= 0 (> 0 if named in `positive`)."
-    for k, v in sizes.items(): check_pos_int(v, k)
-    for k, v in rates.items():
-        pos = k in positive
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 or (pos and v == 0):
-            raise ValueError(f"{k} must be a finite number {'> 0' if pos else '>= 0'}, got {v!r}")
 
 # %% ../nbs/15_scale.ipynb #e496236d
 def _grid(n_users: int, n_items: int, n_factors: int, grid_mb: float) -> tuple[int, int]:
@@ -252,8 +230,10 @@ def fit_sgd(users,                      # user codes of the training ratings (a 
             grid_mb: float = 2.,        # numba: cut the tables into blocks of about this many MB, visited one at a time
            ) -> tuple[MFModel, pd.DataFrame]:
     "Train biased matrix factorisation by SGD on the touched rows only; return an `MFModel` and a per-epoch history."
-    _check_args(dict(n_users=n_users, n_items=n_items, n_factors=n_factors, epochs=epochs, bs=bs, n_threads=n_threads),
-                dict(lr=lr, lr_final=lr_final, reg=reg, reg_bias=reg_bias, init_std=init_std, grid_mb=grid_mb), ('lr', 'grid_mb'))
+    for k, v in dict(n_users=n_users, n_items=n_items, n_factors=n_factors, epochs=epochs, bs=bs, n_threads=n_threads).items():
+        check_pos_int(v, k)
+    for k, v in dict(lr=lr, lr_final=lr_final, reg=reg, reg_bias=reg_bias, init_std=init_std, grid_mb=grid_mb).items():
+        check_number(v, k, zero_ok=k not in ('lr', 'grid_mb'))   # a rate must be >= 0; lr and grid_mb > 0
     check_choice(engine, 'engine', ('numba', 'torch'))
     y_range = check_y_range(y_range)
     u, i, r = _arrays(users, items, ratings, n_users, n_items, y_range)
@@ -276,94 +256,16 @@ def fit_sgd(users,                      # user codes of the training ratings (a 
         hist.append(dict(row, seconds=time.perf_counter() - t0))
     return _to_model(*tables, b0, y_range), pd.DataFrame(hist)
 
-# %% ../nbs/15_scale.ipynb #59811478
-def _zipf_codes(g: np.random.Generator, n_draws: int, n: int, a: float, chunk: int) -> np.ndarray:
-    "`n_draws` codes in [0, n) as int32, the k-th most popular drawn with weight 1/(k+10)**a, popular codes spread out."
-    w = 1 / (np.arange(n) + 10.) ** a
-    cdf = np.cumsum(w / w.sum())
-    rank_to_code = g.permutation(n).astype(np.int32)   # real ids are not sorted by popularity either
-    out = np.empty(n_draws, dtype=np.int32)
-    for s in range(0, n_draws, chunk):
-        ranks = np.minimum(np.searchsorted(cdf, g.random(min(chunk, n_draws - s))), n - 1)
-        out[s:s + len(ranks)] = rank_to_code[ranks]
-    return out
-
-# %% ../nbs/15_scale.ipynb #2b3a910d
-def planted_predict(planted: dict,   # the `planted` tables that `synthetic_ratings` returns
-                    users,           # user codes
-                    items,           # item codes
-                   ) -> np.ndarray:
-    "The noiseless planted ratings of (users, items), clipped to the rating scale: the best any model can predict."
-    users, items = np.asarray(users), np.asarray(items)
-    r = _rowdot(planted['user_factors'], planted['item_factors'], users, items)
-    r += planted['mean'] + planted['user_bias'][users] + planted['item_bias'][items]
-    return np.clip(r, *planted['scale'], out=r)
-
-# %% ../nbs/15_scale.ipynb #9378947b
-def synthetic_ratings(n_ratings: int,          # how many ratings to draw
-                      n_users: int,            # users; the k-th most active rates with weight 1/(k+10)**user_skew
-                      n_items: int,            # items, drawn with weight 1/(k+10)**item_skew
-                      n_factors: int = 50,     # length of the planted factor vectors
-                      noise: float = 0.5,      # standard deviation of the Gaussian noise added to each rating
-                      seed: int = 0,           # seed of everything drawn
-                      user_skew: float = 0.6,  # activity skew of the users (0: uniform)
-                      item_skew: float = 1.0,  # popularity skew of the items (1: Zipf-like, as MovieLens)
-                      decay: float = 1.0,      # factor k carries variance in proportion to 1/k**decay (0: all equal)
-                      chunk: int = 1_000_000,  # ratings drawn at once, which bounds the temporary memory
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
-    "Users (int32), items (int32), ratings (float32) from planted biases and factors plus noise, clipped to 0.5..5; and the planted tables."
-    _check_args(dict(n_ratings=n_ratings, n_users=n_users, n_items=n_items, n_factors=n_factors, chunk=chunk),
-                dict(noise=noise, user_skew=user_skew, item_skew=item_skew, decay=decay))
-    g = np.random.default_rng(seed)
-    w = 1 / np.arange(1, n_factors + 1) ** decay
-    sd = np.sqrt(0.5 * w / np.sqrt((w ** 2).sum())).astype(np.float32)  # then dot products have a standard deviation of 0.5
-    planted = dict(mean=np.float32(3.5), scale=(0.5, 5.0),
-                   user_bias=(g.standard_normal(n_users, dtype=np.float32) * np.float32(0.4)),
-                   item_bias=(g.standard_normal(n_items, dtype=np.float32) * np.float32(0.5)),
-                   user_factors=g.standard_normal((n_users, n_factors), dtype=np.float32) * sd,
-                   item_factors=g.standard_normal((n_items, n_factors), dtype=np.float32) * sd)
-    users = _zipf_codes(g, n_ratings, n_users, user_skew, chunk)
-    items = _zipf_codes(g, n_ratings, n_items, item_skew, chunk)
-    ratings = planted_predict(dict(planted, scale=(-np.inf, np.inf)), users, items)
-    for s in range(0, n_ratings, chunk):
-        r = ratings[s:s + chunk]
-        r += g.standard_normal(len(r), dtype=np.float32) * np.float32(noise)
-        np.clip(r, 0.5, 5.0, out=r)
-    return users, items, ratings, planted
-
-# %% ../nbs/15_scale.ipynb #88c5c172
-def _release_bytes(r: Release, users: np.ndarray, movies: np.ndarray, stars: np.ndarray, times: np.ndarray,
-                   titles: list[str]) -> tuple[bytes, bytes]:
-    "The ratings file and the movie list of `r`'s format: csv with a header, or `::`-separated dat."
-    sep, head = (',', 'userId,movieId,rating,timestamp\n') if r.fmt == 'csv' else ('::', '')
-    fmt = (lambda x: f"{x:.1f}") if r.fmt == 'csv' else ((lambda x: f"{x:g}") if r.half_stars else (lambda x: str(int(x))))
-    rat = head + ''.join(f"{u}{sep}{m}{sep}{fmt(x)}{sep}{t}\n" for u, m, x, t in zip(users.tolist(), movies.tolist(), stars.tolist(), times.tolist()))
-    ids = [(k + 1) * 3 for k in range(len(titles))]
-    mov = ('movieId,title,genres\n' if r.fmt == 'csv' else '') + ''.join(f"{m}{sep}{t}{sep}Drama\n" for m, t in zip(ids, titles))
-    return rat.encode(), mov.encode('latin-1' if r.name == 'ml-1m' else 'utf-8')
-
-# %% ../nbs/15_scale.ipynb #58c0ee16
-def synthetic_release(folder: Path | str,      # an existing folder to write the zip into
-                      name: str = 'ml-25m',    # the GroupLens release whose format to copy ('ml-1m', 'ml-10m', ...)
-                      n_ratings: int = 100_000, # ratings to draw (repeats of a user and movie are then dropped)
-                      n_users: int = 1_000,    # users
-                      n_items: int = 2_000,    # movies in the movie list (the least popular may go unrated)
-                      seed: int = 0,           # seed of everything drawn
-                     ) -> Release:
-    "Planted ratings written as `<name>-synthetic.zip` in the exact format of a GroupLens release; the `Release` describing it."
-    r, folder = get_release(name), Path(folder)
-    if not folder.is_dir(): raise FileNotFoundError(f"{folder} is not a folder: create it first, or pass an existing one")
-    u, i, x, _ = synthetic_ratings(n_ratings, n_users, n_items, n_factors=10, seed=seed)
-    keep = np.unique(u.astype(np.int64) * n_items + i, return_index=True)[1]   # one rating per (user, movie), sorted by user
-    u, i, x = u[keep] + 1, (i[keep] + 1) * 3, x[keep]                          # ids from 1; sparse movie ids, like GroupLens'
-    x = np.clip(np.round(x * 2) / 2, 0.5, 5) if r.half_stars else np.clip(np.round(x), 1, 5)
-    t = 900_000_000 + np.random.default_rng(seed).integers(0, 10**8, len(u))
-    rat, mov = _release_bytes(r, u, i, x, t, [f"Synthetic movie {k + 1} ({1950 + k % 70})" for k in range(n_items)])
-    out = replace(r, name=f'{r.name}-synthetic', n_ratings=len(u), n_users=len(np.unique(u)), n_rated=len(np.unique(i)),
-                  n_movies=n_items, md5=None)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED) as z:
-        for fn, b in ((r.ratings, rat), (r.movies, mov), ('README.txt', b'planted synthetic ratings (collab_tutorial.scale)\n')):
-            z.writestr(f'{r.folder}/{fn}', b)
-    write_atomic(folder/f'{out.name}.zip', buf.getvalue())   # persist's writer: never a half-written zip
-    return out
+# %% ../nbs/15_scale.ipynb #1bbe9def
+def release_arrays(df: pd.DataFrame,        # ratings of a release as `load_movielens` returns them (`title` categorical)
+                   valid_pct: float = 0.1,  # share of the ratings held out at random for validation
+                   seed: int = 42,          # seed of the hold-out
+                  ) -> dict:
+    "`classes` (`#na#` first) and the `train` and `valid` (users, titles, ratings) arrays, int32 codes, that `fit_sgd` takes."
+    if not isinstance(df.get('title', pd.Series()).dtype, pd.CategoricalDtype):
+        raise TypeError("df needs a categorical 'title' column, as load_movielens returns it (titles=True)")
+    coded, ids, _ = encode_ids(df[['user', 'movie']])   # user codes 0, 1, ... and the sorted ids they stand for
+    codes = ((coded.user.to_numpy() + 1).astype(np.int32), (df.title.cat.codes.to_numpy() + 1).astype(np.int32), df.rating.to_numpy())
+    held = np.random.default_rng(seed).random(len(df)) < check_fraction(valid_pct, 'valid_pct')
+    return dict(classes={'user': ['#na#', *ids.tolist()], 'title': ['#na#', *df.title.cat.categories]},
+                train=tuple(a[~held] for a in codes), valid=tuple(a[held] for a in codes))

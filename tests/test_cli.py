@@ -111,7 +111,7 @@ def test_diverging_rank_training_saves_nothing(tmp_path, capsys):
 @pytest.fixture
 def standin(tmp_path, monkeypatch):
     "A synthetic ml-25m-format release in tmp_path, registered under its own name; the cache in tmp_path too."
-    from collab_tutorial.scale import synthetic_release
+    from collab_tutorial.synthetic import synthetic_release
     from collab_tutorial.movielens import RELEASES
     monkeypatch.setenv('COLLAB_TUTORIAL_CACHE', str(tmp_path/'cache'))
     rel = synthetic_release(tmp_path, 'ml-25m', n_ratings=30_000, n_users=400, n_items=800)

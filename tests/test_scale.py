@@ -1,7 +1,8 @@
-"Tests of collab_tutorial.scale (nbs/15_scale): the planted noise floor is reached, both engines agree, bad inputs fail clearly, seeded runs repeat."
+"Tests of collab_tutorial.scale (nbs/15_scale) on the planted ratings of collab_tutorial.synthetic (nbs/14a_synthetic): the planted noise floor is reached, both engines agree, bad inputs fail clearly, seeded runs repeat."
 import warnings
 import numpy as np, pytest, torch
-from collab_tutorial.scale import synthetic_ratings, planted_predict, sgd_lr, fit_sgd
+from collab_tutorial.scale import sgd_lr, fit_sgd
+from collab_tutorial.synthetic import synthetic_ratings, planted_predict
 from collab_tutorial.fast import MFModel, mf_mse
 
 NU, NI = 300, 200
