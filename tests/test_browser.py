@@ -129,13 +129,15 @@ class Lab:
 
     def start_spare(self):
         "Start a kernel for the next notebook now, so it boots while this one runs (as a session on a placeholder path)."
+        if getattr(self, 'spare', None) is not None: return  # the last one is still waiting
         self.spare = json.loads(self.api('/api/sessions', 'POST', dict(
             path=f'spare-{secrets.token_hex(4)}.ipynb', type='notebook', name='', kernel=dict(name='python3'))))['id']
 
     def give_spare(self, name):
         "Hand the waiting kernel to notebook `name` (top-level notebooks only: a kernel's folder is fixed when it starts)."
-        sid, self.spare = getattr(self, 'spare', None), None
-        if sid is None or '/' in name: return
+        sid = getattr(self, 'spare', None)
+        if sid is None or '/' in name: return  # it waits for the next top-level notebook
+        self.spare = None
         self.api(f'/api/sessions/{sid}', 'PATCH', dict(path=name, name=name))
 
     def start(self):
