@@ -4,7 +4,7 @@
 
 # %% ../nbs/13a_movielens_files.ipynb #c1dc31af
 from __future__ import annotations
-import os, io, re, csv, zlib, zipfile
+import os, io, re, csv, zlib, zipfile, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -12,8 +12,8 @@ from .checks import path_kind
 from .data import DataError, excerpt
 
 # %% auto #0
-__all__ = ['RELEASES', 'BASE_URL', 'RATING_DTYPES', 'Release', 'get_release', 'release_url', 'encode_ids', 'find_release_files',
-           'read_release']
+__all__ = ['RELEASES', 'BASE_URL', 'RATING_DTYPES', 'Release', 'get_release', 'release_url', 'csv_fields', 'encode_ids',
+           'find_release_files', 'read_release']
 
 # %% ../nbs/13a_movielens_files.ipynb #89caa213
 @dataclass(frozen=True)
@@ -69,16 +69,26 @@ RATING_DTYPES = dict(user='int32', movie='int32', rating='float32', timestamp='i
 
 # %% ../nbs/13a_movielens_files.ipynb #72909362
 _BLOCK = 1 << 26  # bytes read at a time: 64 MiB
+_BOM = b'\xef\xbb\xbf'
 
-def _blocks(f, label: str, fix: str):
-    "The binary stream `f` as `(number of the first line, bytes)` blocks of whole lines; `DataError` if the end is cut."
-    rest, line = b'', 1
+def _blocks(f, label: str, fix: str, max_bytes: int, max_line: int):
+    "The binary stream `f` as `(number of the first line, bytes)` blocks of whole lines; `DataError` if cut or too big."
+    rest, line, total = b'', 1, 0
     while b := f.read(_BLOCK):
+        if total == 0: b = b.removeprefix(_BOM)
+        if (total := total + len(b)) > max_bytes:
+            raise DataError(f"{label} holds more than {max_bytes:,} bytes, more than its release can hold: it is another file. {fix}")
         b = rest + b if rest else b
-        cut = b.rfind(b'\n') + 1
+        end = len(b.rstrip(b'\r\n'))  # the end of the last line that is not blank; blank lines after it wait
+        cut = b.find(b'\n', end) + 1 if end else 0   # just after that line, if its line end is here
+        if end and not cut: cut = b.rfind(b'\n') + 1  # else that line goes on in the next read
         block, rest = b[:cut], b[cut:]
+        if len(rest.rstrip(b'\r\n')) > max_line:
+            n = line + block.count(b'\n')
+            raise DataError(f"{label} line {n:,} is longer than {max_line} bytes, longer than any "
+                            f"line of its release: {excerpt(rest)}. {fix}")
         if block: yield line, block; line += block.count(b'\n')
-    if rest: raise DataError(f"{label} does not end with a newline: it was cut short at line {line:,}: {excerpt(rest)}. {fix}")
+    if rest.strip(b'\r\n'): raise DataError(f"{label} does not end with a newline: it was cut short at line {line:,}: {excerpt(rest)}. {fix}")
 
 # %% ../nbs/13a_movielens_files.ipynb #7e0d20db
 _FIELD = dict(csv=rb'\d{1,10},\d{1,10},\d{1,2}(?:\.\d{1,6})?,\d{1,18}', dat=rb'\d{1,10}::\d{1,10}::\d{1,2}(?:\.\d{1,6})?::\d{1,18}')
@@ -102,8 +112,12 @@ _READ = dict(user='int64', movie='int64', rating='float64', timestamp='int64')  
 def _parse_block(block: bytes, first: int, r: Release, label: str, fix: str) -> pd.DataFrame:
     "The ratings in `block` (whole lines from line `first`), read by pandas' C parser, or the `DataError` of its first bad line."
     text = block.replace(b'::', b',') if r.fmt == 'dat' else block
-    try: return pd.read_csv(io.BytesIO(text), header=None, names=list(_READ), dtype=_READ, engine='c',
-                            na_filter=False, skip_blank_lines=False)
+    if text.count(b',') != 3 * text.count(b'\n'): _bad_line(block, first, r, label, fix, ValueError('a line has more or fewer fields'))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', pd.errors.ParserWarning)
+            return pd.read_csv(io.BytesIO(text), header=None, names=list(_READ), dtype=_READ, engine='c',
+                               na_filter=False, skip_blank_lines=False, index_col=False)
     except (ValueError, OverflowError, pd.errors.ParserError) as e: _bad_line(block, first, r, label, fix, e)
 
 # %% ../nbs/13a_movielens_files.ipynb #365a2ab9
@@ -134,11 +148,16 @@ class _Columns:
 
 # %% ../nbs/13a_movielens_files.ipynb #1b1d2ed8
 _RATINGS_HEAD = b'userId,movieId,rating,timestamp'
+_MAX_LINE = dict(ratings=64, movies=1024)  # bytes a line of a GroupLens file can hold, its line end included
+
+def _max_bytes(r: Release, what: str) -> int:
+    "The most bytes `r`'s ratings file or movie list ('ratings' or 'movies') can hold; ten times the lines for a growing release."
+    return ((r.n_ratings if what == 'ratings' else r.n_movies) * (1 if r.exact else 10) + 1) * _MAX_LINE[what]
 
 def _read_ratings(f, r: Release, label: str, fix: str) -> pd.DataFrame:
     "The ratings of the binary stream `f`, checked line by line, as compact columns."
     cols = _Columns(r.n_ratings + (0 if r.exact else r.n_ratings // 4))
-    for first, block in _blocks(f, label, fix):
+    for first, block in _blocks(f, label, fix, _max_bytes(r, 'ratings'), _MAX_LINE['ratings']):
         if first == 1 and r.fmt == 'csv':
             head = block[:block.find(b'\n')].removesuffix(b'\r')
             if head != _RATINGS_HEAD:
@@ -160,27 +179,41 @@ def _decode(b: bytes, r: Release, label: str, fix: str) -> str:
         raise DataError(f"{label} line {line:,} is not UTF-8 text, which {r.name} uses. {fix}") from None
 
 # %% ../nbs/13a_movielens_files.ipynb #bad8ca8a
+def csv_fields(line: str,       # one line of a CSV or TSV file, without its line end
+               where: str,      # the file and line, for messages, e.g. 'movies.csv line 4'
+               fix: str,        # the sentence that ends every message, saying what to do
+               sep: str = ',',  # the field separator
+              ) -> list[str]:
+    "The fields of one line, quoted (`\"a, b\"`, `\"\"` for a quote) or not; a `DataError` for a stray or unclosed quote."
+    try: return next(csv.reader([line], delimiter=sep, strict=True), [])
+    except csv.Error as e:
+        what = ("opens a quote that is not closed on the same line" if 'end of data' in str(e) else
+                'has a stray quote in a quoted field (a quote inside one is written twice: "")' if 'expected after' in str(e)
+                else f"is not valid CSV ({e})")
+        raise DataError(f"{where} {what}: {line[:57] + '...' if len(line) > 60 else line!r}. {fix}") from None
+
+# %% ../nbs/13a_movielens_files.ipynb #8d2789b2
 def _movie_rows(text: str, r: Release, label: str, fix: str):
-    "Each `(line number, fields)` of a movie list."
-    if r.fmt == 'dat':
-        for i, line in enumerate(text.split('\n')[:-1], 1): yield i, line.removesuffix('\r').split('::')
-        return
-    rd = csv.reader(io.StringIO(text, newline=''))
-    try:
-        for f in rd:
-            if rd.line_num == 1 and f != ['movieId', 'title', 'genres']:
-                raise DataError(f"{label} line 1 is {','.join(f)!r}, expected the header 'movieId,title,genres'. {fix}")
-            if rd.line_num > 1: yield rd.line_num, f
-    except csv.Error as e: raise DataError(f"{label} line {rd.line_num:,} is not valid CSV ({e}). {fix}") from None
+    "Each `(line number, fields)` of a movie list, blank lines at its end left out."
+    for i, line in enumerate(text.removeprefix('\ufeff').rstrip('\r\n').split('\n'), 1):
+        line = line.removesuffix('\r')
+        if r.fmt == 'dat': yield i, line.split('::'); continue
+        f = csv_fields(line, f"{label} line {i:,}", fix)
+        if i == 1 and f != ['movieId', 'title', 'genres']:
+            raise DataError(f"{label} line 1 is {line!r}, expected the header 'movieId,title,genres'. {fix}")
+        if i > 1: yield i, f
 
 # %% ../nbs/13a_movielens_files.ipynb #de34f177
 def _read_movies(b: bytes, r: Release, label: str, fix: str) -> pd.DataFrame:
     "The movie list `b` as columns `movie, title, genres`, after checking every line."
     if not b.endswith(b'\n'): raise DataError(f"{label} does not end with a newline: it was cut short. {fix}")
+    if len(b) > (cap := _max_bytes(r, 'movies')):
+        raise DataError(f"{label} holds more than {cap:,} bytes, more than its release can hold: it is another file. {fix}")
     ids, rows = {}, []
-    for i, f in _movie_rows(_decode(b, r, label, fix), r, label, fix):
+    for i, f in _movie_rows(_decode(b.removeprefix(_BOM), r, label, fix), r, label, fix):
         what = None
-        if len(f) != 3: what = f"has {len(f)} fields, expected 3 (movie id, title, genres)"
+        if f in ([], ['']): what = "is empty"
+        elif len(f) != 3: what = f"has {len(f)} fields, expected 3 (movie id, title, genres)"
         elif not re.fullmatch(r'\d{1,10}', f[0]) or not 1 <= int(f[0]) < 2**31: what = f"has movie id {f[0]!r}, not a whole number from 1"
         elif not f[1].strip(): what = f"gives movie {f[0]} an empty title"
         elif int(f[0]) in ids: what = f"names movie {f[0]} again (first on line {ids[int(f[0])]:,})"
@@ -250,10 +283,12 @@ def _zip_parts(src: Path, r: Release, fix: str, label: str) -> tuple[pd.DataFram
     try:
         with zipfile.ZipFile(src) as z:
             names = z.namelist()
-            for m in members:
+            for m, what, lab in zip(members, ('ratings', 'movies'), labels):
                 if m not in names:
                     raise DataError(f"{label} lacks {m} (it holds {', '.join(names[:6])}{', ...' * (len(names) > 6)}): "
                                     f"it is not the GroupLens {r.name}.zip. {fix}")
+                if (size := z.getinfo(m).file_size) > (cap := _max_bytes(r, what)):
+                    raise DataError(f"{lab} unpacks to {size:,} bytes, more than {r.name} can hold ({cap:,}): it is another file. {fix}")
             with z.open(members[0]) as f: df = _read_ratings(f, r, labels[0], fix)
             movies = _read_movies(z.read(members[1]), r, labels[1], fix)
     except (zipfile.BadZipFile, zlib.error, EOFError) as e:
@@ -280,7 +315,7 @@ def _folder_parts(src: Path, r: Release, fix: str, label: str) -> tuple[pd.DataF
         if k := path_kind(fn, 'file'): raise DataError(f"{fn} {k}: expected the {r.name} file {fn.name}. {fix}")
     try:
         with open(files[0], 'rb') as f: df = _read_ratings(f, r, str(files[0]), fix)
-        movies = _read_movies(files[1].read_bytes(), r, str(files[1]), fix)
+        with open(files[1], 'rb') as f: movies = _read_movies(f.read(_max_bytes(r, 'movies') + 1), r, str(files[1]), fix)
     except OSError as e: raise DataError(f"{e.filename} cannot be read ({type(e).__name__}: {e.strerror}). {fix}") from None
     return df, movies, tuple(map(str, files))
 

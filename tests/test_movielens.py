@@ -4,7 +4,8 @@ from dataclasses import replace
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
 
-import collab_tutorial.movielens as ml
+import collab_tutorial.movielens as ml, collab_tutorial.movielens_files as mf
+from collab_tutorial.movielens_files import read_release
 from collab_tutorial.data import DataError
 
 # ---- generated releases in the exact GroupLens formats -------------------------------------------------------------
@@ -164,18 +165,72 @@ def test_missing_sidecar_warns(server, cache):
     with pytest.warns(UserWarning, match='without an MD5 check'):
         assert len(ml.load_movielens(r, base_url=serve(server, 'ml-latest-small', make_zip(r, rat, mov)))) == len(want)
 
-@pytest.mark.parametrize('name,bad,match', [
-    ('ml-25m', b'1,2,3.5\n', r'line 5 has 3 `,`-separated fields, expected 4'),
-    ('ml-1m', b'1::2::x::5\n', r'line 4 has a field that is not a number'),
-    ('ml-10m', b'\n', r'line 4 is empty'),
-    ('ml-20m', b'1,2,7.0,5\n', r'line 5 has rating 7.0: ratings of ml-20m are 0.5 to 5 stars in half-star steps'),
-    ('ml-1m', b'1::2::3.5::5\n', r'line 4 has rating 3.5: ratings of ml-1m are whole stars'),
-    ('ml-32m', b'0,2,3.0,5\n', r'line 5 has user 0, movie 2: ids must be'),
+@pytest.mark.parametrize('name,bad,at,match', [
+    ('ml-25m', b'1,2,3.5\n', None, r'line 5 has 3 `,`-separated fields, expected 4'),
+    ('ml-1m', b'1::2::x::5\n', None, r'line 4 has a field that is not a number'),
+    ('ml-10m', b'\n', None, r'line 4 is empty'),
+    ('ml-20m', b'1,2,7.0,5\n', None, r'line 5 has rating 7.0: ratings of ml-20m are 0.5 to 5 stars in half-star steps'),
+    ('ml-1m', b'1::2::3.5::5\n', None, r'line 4 has rating 3.5: ratings of ml-1m are whole stars'),
+    ('ml-32m', b'0,2,3.0,5\n', None, r'line 5 has user 0, movie 2: ids must be'),
+    # a row with more fields than the header, first in its block: once shifted one column left by pandas, now refused
+    ('ml-25m', b'9,1,3,4.0,900000000\n', 1, r'line 2 has 5 `,`-separated fields, expected 4'),
+    ('ml-1m', b'9::1::3::4::900000000\n', 0, r'line 1 has 5 `::`-separated fields, expected 4'),
+    ('ml-32m', b'1,3,4.0,900000000,7\n', None, r'line 5 has 5 `,`-separated fields, expected 4'),
+    ('ml-10m', b'1::3::4::900000000::7\n', None, r'line 4 has 5 `::`-separated fields, expected 4'),
 ])
-def test_bad_line(server, cache, name, bad, match):
+def test_bad_line(server, cache, name, bad, at, match):
     rat, mov, _, r = make_release(name)
-    lines = rat.split(b'\n'); lines.insert(4 if ml.RELEASES[name].fmt == 'csv' else 3, bad.rstrip(b'\n'))
+    lines = rat.split(b'\n'); lines.insert(at if at is not None else 4 if ml.RELEASES[name].fmt == 'csv' else 3, bad.rstrip(b'\n'))
     failing(server, cache, name, make_zip(r, b'\n'.join(lines), mov), match, replace(r, md5=None))
+
+def _title(mov: bytes, title: bytes) -> bytes:
+    "The movie list with movie 15's title (line 6, quoted for its comma) written as `title` instead."
+    return mov.replace(b'"Movie 5, The (1995)"', title)
+
+@pytest.mark.parametrize('name,rat,mov,match', [
+    ('ml-25m', None, lambda m: _title(m, b'"Movie 5, The "Q" (1995)"'), r'movies.csv line 6 has a stray quote in a quoted field'),
+    ('ml-25m', None, lambda m: _title(m, b'"Movie 5, The (1995)'), r'movies.csv line 6 opens a quote that is not closed on the same line'),
+    ('ml-20m', None, lambda m: _title(m, b'Movie 5, The (1995)'), r'movies.csv line 6 has 4 fields, expected 3'),
+    ('ml-32m', None, lambda m: m.replace(b'\n15,', b'\n\n15,'), r'movies.csv line 6 is empty'),
+    ('ml-1m', None, lambda m: m.replace(b'\n15::', b'\n15::x::'), r'movies.dat line 5 has 4 fields, expected 3'),
+    # every row with one field too many: pandas once took the first field as a row label and shifted the rest left
+    ('ml-25m', lambda x: x.replace(b'\n', b'\n9,')[:-2], None, r'ratings.csv line 2 has 5 `,`-separated fields, expected 4'),
+    ('ml-10m', lambda x: b'9::' + x.replace(b'\n', b'\n9::')[:-3], None, r'ratings.dat line 1 has 5 `::`-separated fields, expected 4'),
+    # memory bounded by the release: a member too big for its release, or a line too long for it, stops at once
+    ('ml-25m', lambda x: x + b"1,3,4.0,5\n" * len(x), None, r'ratings.csv unpacks to [\d,]+ bytes, more than ml-25m can hold'),
+    ('ml-1m', None, lambda m: m + b'1::x::y\n' * 3000, r'movies.dat unpacks to [\d,]+ bytes, more than ml-1m can hold'),
+    ('ml-20m', lambda x: x.replace(b'\n', b'\n' + b'9' * 3000 + b'\n', 1), None, r'ratings.csv line 2 is longer than 64 bytes'),
+])
+def test_bad_file(server, cache, monkeypatch, name, rat, mov, match):
+    monkeypatch.setattr(mf, '_BLOCK', 1024)  # small reads, so that a long line reaches the end of one
+    r0, m0, _, r = make_release(name, n_users=20)
+    failing(server, cache, name, make_zip(r, (rat or (lambda x: x))(r0), (mov or (lambda x: x))(m0)), match, replace(r, md5=None))
+
+def test_doubled_quote_read(tmp_path):
+    "A quote inside a quoted title, written twice as CSV asks, is read as one quote."
+    rat, mov, _, r = make_release('ml-25m')
+    (tmp_path/r.ratings).write_bytes(rat); (tmp_path/r.movies).write_bytes(_title(mov, b'"Movie 5, The ""Q"" (1995)"'))
+    assert 'Movie 5, The "Q" (1995)' in read_release(tmp_path, replace(r, md5=None))[1].title.tolist()
+
+LIBERAL = {'CRLF': lambda b: b.replace(b'\n', b'\r\n'), 'BOM': lambda b: b'\xef\xbb\xbf' + b,
+           'trailing blank line': lambda b: b + b'\n', 'CRLF, BOM and blank lines': lambda b: b'\xef\xbb\xbf' + b.replace(b'\n', b'\r\n') + b'\r\n\n'}
+
+@pytest.mark.parametrize('variant', LIBERAL)
+@pytest.mark.parametrize('name', ['ml-25m', 'ml-1m'])
+def test_liberal_variants(tmp_path, monkeypatch, name, variant):
+    "Windows line ends, a UTF-8 byte-order mark and blank lines at the end give the same tables, in the zip and in a folder."
+    monkeypatch.setattr(mf, '_BLOCK', 64)  # many small reads: blank lines fall at the end of a read too
+    rat, mov, _, r = make_release(name); r = replace(r, md5=None)
+    want = read_release(make_folder(tmp_path/'plain', r, rat, mov), r)
+    f = LIBERAL[variant]
+    for src in (make_folder(tmp_path/'v', r, f(rat), f(mov)), tmp_path/'v.zip'):
+        if src.suffix == '.zip': src.write_bytes(make_zip(r, f(rat), f(mov)))
+        got = read_release(src, r)
+        for a, b in zip(got[:2], want[:2]): pd.testing.assert_frame_equal(a, b)
+        assert got[2] == want[2]
+
+def make_folder(d: Path, r, rat: bytes, mov: bytes) -> Path:
+    d.mkdir(parents=True); (d/r.ratings).write_bytes(rat); (d/r.movies).write_bytes(mov); return d
 
 def test_bad_files(server, cache):
     rat, mov, _, r = make_release('ml-25m'); r = replace(r, md5=None)
