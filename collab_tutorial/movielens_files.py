@@ -151,8 +151,9 @@ _RATINGS_HEAD = b'userId,movieId,rating,timestamp'
 _MAX_LINE = dict(ratings=64, movies=1024)  # bytes a line of a GroupLens file can hold, its line end included
 
 def _max_bytes(r: Release, what: str) -> int:
-    "The most bytes `r`'s ratings file or movie list ('ratings' or 'movies') can hold; ten times the lines for a growing release."
-    return ((r.n_ratings if what == 'ratings' else r.n_movies) * (1 if r.exact else 10) + 1) * _MAX_LINE[what]
+    "The most bytes `r`'s ratings file or movie list ('ratings' or 'movies') can hold, each line as long as can be."
+    # ten times the lines for a growing release, and a thousand more, so that a count a little off is reported as such
+    return ((r.n_ratings if what == 'ratings' else r.n_movies) * (1 if r.exact else 10) + 1000) * _MAX_LINE[what]
 
 def _read_ratings(f, r: Release, label: str, fix: str) -> pd.DataFrame:
     "The ratings of the binary stream `f`, checked line by line, as compact columns."

@@ -197,8 +197,8 @@ def _title(mov: bytes, title: bytes) -> bytes:
     ('ml-25m', lambda x: x.replace(b'\n', b'\n9,')[:-2], None, r'ratings.csv line 2 has 5 `,`-separated fields, expected 4'),
     ('ml-10m', lambda x: b'9::' + x.replace(b'\n', b'\n9::')[:-3], None, r'ratings.dat line 1 has 5 `::`-separated fields, expected 4'),
     # memory bounded by the release: a member too big for its release, or a line too long for it, stops at once
-    ('ml-25m', lambda x: x + b"1,3,4.0,5\n" * len(x), None, r'ratings.csv unpacks to [\d,]+ bytes, more than ml-25m can hold'),
-    ('ml-1m', None, lambda m: m + b'1::x::y\n' * 3000, r'movies.dat unpacks to [\d,]+ bytes, more than ml-1m can hold'),
+    ('ml-25m', lambda x: x + b"1,3,4.0,5\n" * 10_000, None, r'ratings.csv unpacks to [\d,]+ bytes, more than ml-25m can hold'),
+    ('ml-1m', None, lambda m: m + b'1::x::y\n' * 150_000, r'movies.dat unpacks to [\d,]+ bytes, more than ml-1m can hold'),
     ('ml-20m', lambda x: x.replace(b'\n', b'\n' + b'9' * 3000 + b'\n', 1), None, r'ratings.csv line 2 is longer than 64 bytes'),
 ])
 def test_bad_file(server, cache, monkeypatch, name, rat, mov, match):
