@@ -7,7 +7,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # every notebook, in subfolders too (the module notebooks under nbs/internals/), but not nbdev's or Jupyter's own folders
 NBS = sorted(p for p in (ROOT/'nbs').rglob('*.ipynb')
              if not any(part.startswith(('_', '.')) for part in p.relative_to(ROOT/'nbs').parts))
-MODULES = sorted(p for p in (ROOT/'collab_tutorial').glob('*.py') if not p.name.startswith('_'))
+MODULES = sorted(p for p in (ROOT/'collab_tutorial').glob('*.py') if p.name != '_modidx.py')  # __init__ too: internals/01_init exports it
 MACHINE_PATHS = ('/root/', '/work/', '/tmp/ipykernel', '/home/')
 
 def cells(nb: Path): return json.loads(nb.read_text(encoding='utf-8'))['cells']
