@@ -6,11 +6,11 @@ __version__ = "0.1.0"
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/internals/01_init.ipynb #d8830117
+# %% ../nbs/internals/01_init.ipynb #cc5d43e8
 _LAZY = {'Recommender': 'collab_tutorial.recommender',          # 15a_recommender
          'load_interactions': 'collab_tutorial.interactions'}  # 14b_interactions
 
-# %% ../nbs/internals/01_init.ipynb #4a53232f
+# %% ../nbs/internals/01_init.ipynb #5f47879e
 def __getattr__(name: str):
     "The top-level name `name`, imported from its module on first use."
     if name in _LAZY:
@@ -18,5 +18,5 @@ def __getattr__(name: str):
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'collab_tutorial' has no attribute {name!r}")
 
-# %% ../nbs/internals/01_init.ipynb #5a57d89f
+# %% ../nbs/internals/01_init.ipynb #31fe01e5
 def __dir__(): return sorted([*globals(), *_LAZY])
