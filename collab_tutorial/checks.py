@@ -12,7 +12,7 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['BOOK_SETTINGS', 'SETTING_KINDS', 'check_pos_int', 'check_fraction', 'check_number', 'check_y_range', 'check_choice',
            'check_ratings', 'unwrap', 'path_kind', 'read_text_bytes', 'writable_folder', 'arg_type', 'check_setting',
-           'check_settings', 'check_loss', 'check_outputs']
+           'check_settings', 'setting_type', 'check_loss', 'check_outputs']
 
 # %% ../nbs/internals/00_checks.ipynb #f5e4a63e
 def check_pos_int(n,               # the value to check
@@ -191,6 +191,13 @@ def check_settings(**settings,  # name=value for each setting, named as `SETTING
     "The `settings`, each checked by `check_setting` under its own name."
     return {k: check_setting(v, k) for k, v in settings.items()}
 
+# %% ../nbs/internals/00_checks.ipynb #39b86dee
+def setting_type(kind: str,  # 'size', 'rate' or 'penalty', as in `SETTING_KINDS`
+                ):
+    "An argparse `type` (`arg_type`) that reads an option of a training setting of `kind` by the rule `check_setting` applies."
+    what = dict(size='a positive whole number', rate='a positive number', penalty='a number >= 0')[check_choice(kind, 'kind', tuple(SETTING_KINDS))]
+    return arg_type(check_setting, what, cast=int if kind == 'size' else float, kind=kind)
+
 # %% ../nbs/internals/00_checks.ipynb #c17ea4d9
 def check_loss(loss: float,        # the epoch's mean loss
                epoch: int,         # the epoch, from 0
@@ -204,7 +211,7 @@ def check_loss(loss: float,        # the epoch's mean loss
     loss = float(loss)
     if math.isfinite(loss) and all(bool((w == w).all() and (abs(w) != math.inf).all()) for w in weights): return loss
     if wd * lr >= 1 and lr <= 1:  # each step multiplies the weights by 1 - lr * wd: the penalty is the odd value
-        fix = f"lower {wd_name} (now {wd:g}), e.g. to {min(wd / 10, 0.5 / lr):g}: with {lr_name} {lr:g}, {lr_name} × {wd_name} must stay below 1"
+        fix = f"lower {wd_name} (now {wd:g}), e.g. to {min(wd / 10, 0.5 / lr):.3g}: with {lr_name} {lr:g}, {lr_name} × {wd_name} must stay below 1"
     else: fix = f"lower {lr_name} (now {lr:g}), e.g. to {lr / 10:g}"
     raise FloatingPointError(f"training diverged at epoch {epoch} (loss {loss}): {fix}")
 
@@ -217,7 +224,6 @@ def check_outputs(outputs: dict,  # option -> the path it names (None: not writt
         if p is None: continue
         if str(p).endswith(('/', os.sep)): raise ValueError(f"{opt} {p} names a folder: give a file name")
         if (k := path_kind(p := Path(p), 'file')) and not k.startswith('does not exist'): raise ValueError(f"{opt} {p} {k}: give a file name")
-
         up = next(a for a in p.absolute().parents if os.path.lexists(a))   # the nearest folder that exists
         if k := path_kind(up, 'folder'): raise ValueError(f"{opt} {p} can't be written: {up} {k}")
         if not os.access(up, os.W_OK | os.X_OK): raise ValueError(f"{opt} {p} can't be written: the folder {up} is not writable")
