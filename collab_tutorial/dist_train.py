@@ -98,7 +98,7 @@ def _check_args(args):
         n, size = _synthetic_sizes(args.synthetic)[0], int(os.environ.get('WORLD_SIZE', '1'))
         if min(cut := int((1 - args.valid_pct) * n), n - cut) < size:
             raise ValueError(f"--synthetic {args.synthetic} with --valid-pct {args.valid_pct:g} leaves {cut:,} training and {n - cut:,} "
-                             f"validation ratings, fewer than the {size} processes: raise N in --synthetic")
+                             f"validation ratings; each of the {size} process(es) needs one of each: raise N in --synthetic")
     if args.model: check_model_path(args.model, write=True)
     check_outputs({'--model': args.model, '--summary': args.summary})   # every output, before any work
 

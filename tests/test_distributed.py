@@ -101,7 +101,7 @@ BAD_MAIN = [
     (['--wd', 'inf'], 2, "argument --wd: expected a number >= 0, got 'inf'", []),
     (['--bs', '0'], 2, "argument --bs: expected a positive whole number, got '0'", []),
     (['--n-factors', '2.5'], 2, "argument --n-factors: expected a positive whole number, got '2.5'", []),
-    (['--synthetic', '1,5,5'], 1, '--synthetic 1,5,5 with --valid-pct 0.2 leaves 0 training and 1 validation ratings', []),
+    (['--synthetic', '1,5,5'], 1, '--synthetic 1,5,5 with --valid-pct 0.2 leaves 0 training and 1 validation ratings; each of the 1 process(es) needs one of each: raise N in --synthetic', []),
     (['--synthetic', '3,5,5', '--valid-pct', '0.9'], 1, 'leaves 0 training and 3 validation ratings', []),
     (['--data', '{tmp}/nope'], 1, '--data {tmp}/nope does not exist: give the folder of u.data and u.item', []),
     (['--model', '{tmp}/x', '--summary', '{tmp}/x'], 1, '--model and --summary name the same file', ['x']),
