@@ -10,8 +10,9 @@ from pathlib import Path
 # standard library: the command line (18_cli) uses it and still answers `--help` at once
 
 # %% auto #0
-__all__ = ['BOOK_SETTINGS', 'check_pos_int', 'check_fraction', 'check_number', 'check_y_range', 'check_choice', 'check_ratings',
-           'unwrap', 'path_kind', 'read_text_bytes', 'writable_folder', 'arg_type']
+__all__ = ['BOOK_SETTINGS', 'SETTING_KINDS', 'check_pos_int', 'check_fraction', 'check_number', 'check_y_range', 'check_choice',
+           'check_ratings', 'unwrap', 'path_kind', 'read_text_bytes', 'writable_folder', 'arg_type', 'check_setting',
+           'check_settings', 'setting_type', 'check_loss', 'check_outputs']
 
 # %% ../nbs/internals/00_checks.ipynb #f5e4a63e
 def check_pos_int(n,               # the value to check
@@ -168,3 +169,65 @@ def arg_type(check,       # a check of this module, such as `check_pos_int`, cal
 
 # %% ../nbs/internals/00_checks.ipynb #10daad10
 BOOK_SETTINGS = dict(bs=64, lr=5e-3, wd=0.1, epochs=5)   # the settings of every fit in the book's chapter
+
+# %% ../nbs/internals/00_checks.ipynb #b1a9aed7
+SETTING_KINDS = dict(size=('n_users', 'n_items', 'n_factors', 'epochs', 'bs', 'steps', 'sweeps', 'n_threads'),
+                     rate=('lr', 'init_std', 'grid_mb', 'lam', 'l2'),    # above 0
+                     penalty=('wd', 'reg', 'reg_bias', 'reg_u', 'reg_i', 'lr_final'))  # 0 or more
+
+# %% ../nbs/internals/00_checks.ipynb #05839156
+def check_setting(x,                       # the value to check
+                  name: str,               # the setting's name, for the message (its kind is looked up in `SETTING_KINDS`)
+                  kind: str | None = None, # 'size', 'rate' or 'penalty' (default: the kind of `name`)
+                 ):
+    "`x` if it is a valid value of a training setting of `kind`: a size >= 1, a rate > 0 or a penalty >= 0; else a `ValueError`."
+    kind = kind or next((k for k, names in SETTING_KINDS.items() if name.lstrip('-').replace('-', '_') in names), None)
+    if kind == 'size': return check_pos_int(x, name)
+    return check_number(x, name, zero_ok=check_choice(kind, f'the kind of {name}', tuple(SETTING_KINDS)) == 'penalty')
+
+# %% ../nbs/internals/00_checks.ipynb #521f229c
+def check_settings(**settings,  # name=value for each setting, named as `SETTING_KINDS` names them
+                  ) -> dict:
+    "The `settings`, each checked by `check_setting` under its own name."
+    return {k: check_setting(v, k) for k, v in settings.items()}
+
+# %% ../nbs/internals/00_checks.ipynb #39b86dee
+def setting_type(kind: str,  # 'size', 'rate' or 'penalty', as in `SETTING_KINDS`
+                ):
+    "An argparse `type` (`arg_type`) that reads an option of a training setting of `kind` by the rule `check_setting` applies."
+    what = dict(size='a positive whole number', rate='a positive number', penalty='a number >= 0')[check_choice(kind, 'kind', tuple(SETTING_KINDS))]
+    return arg_type(check_setting, what, cast=int if kind == 'size' else float, kind=kind)
+
+# %% ../nbs/internals/00_checks.ipynb #c17ea4d9
+def check_loss(loss: float,        # the epoch's mean loss
+               epoch: int,         # the epoch, from 0
+               lr: float,          # the (peak) learning rate in use
+               wd: float = 0.,     # the penalty that multiplies the weights by `1 - lr * wd` at each step
+               lr_name: str = 'lr',  # how the caller names the learning rate (`--lr` on a command line)
+               wd_name: str = 'wd',  # how the caller names the penalty (`reg`, `--wd`)
+               weights=(),         # the model's weight tensors (or arrays): they must be finite too
+              ) -> float:
+    "`loss` if it and `weights` are finite; else a `FloatingPointError` saying that training diverged and which setting to lower."
+    loss = float(loss)
+    if math.isfinite(loss) and all(bool((w == w).all() and (abs(w) != math.inf).all()) for w in weights): return loss
+    if wd * lr >= 1 and lr <= 1:  # each step multiplies the weights by 1 - lr * wd: the penalty is the odd value
+        fix = f"lower {wd_name} (now {wd:g}), e.g. to {min(wd / 10, 0.5 / lr):.3g}: with {lr_name} {lr:g}, {lr_name} × {wd_name} must stay below 1"
+    else: fix = f"lower {lr_name} (now {lr:g}), e.g. to {lr / 10:g}"
+    raise FloatingPointError(f"training diverged at epoch {epoch} (loss {loss}): {fix}")
+
+# %% ../nbs/internals/00_checks.ipynb #7307d4fd
+def check_outputs(outputs: dict,  # option -> the path it names (None: not written), e.g. {'--model': ..., '--summary': ...}
+                 ) -> dict:
+    "`outputs` as `Path`s (None kept) if each can be written and no two name the same file; else a `ValueError` naming the option."
+    seen = {}
+    for opt, p in outputs.items():
+        if p is None: continue
+        if str(p).endswith(('/', os.sep)): raise ValueError(f"{opt} {p} names a folder: give a file name")
+        if (k := path_kind(p := Path(p), 'file')) and not k.startswith('does not exist'): raise ValueError(f"{opt} {p} {k}: give a file name")
+        up = next(a for a in p.absolute().parents if os.path.lexists(a))   # the nearest folder that exists
+        if k := path_kind(up, 'folder'): raise ValueError(f"{opt} {p} can't be written: {up} {k}")
+        if not os.access(up, os.W_OK | os.X_OK): raise ValueError(f"{opt} {p} can't be written: the folder {up} is not writable")
+        key = os.path.realpath(p)
+        if key in seen: raise ValueError(f"{seen[key]} and {opt} name the same file, {p}: give each its own file")
+        seen[key] = opt
+    return {k: None if v is None else Path(v) for k, v in outputs.items()}

@@ -6,17 +6,16 @@
 from __future__ import annotations
 import argparse, json, math, numbers, os, shlex, sys, warnings
 from pathlib import Path
-from .checks import BOOK_SETTINGS, arg_type, check_number, check_pos_int, path_kind
+from .checks import BOOK_SETTINGS, arg_type, check_number, check_loss, path_kind, setting_type
 
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'TRAIN_DEFAULTS', 'CLI_WORDS', 'COMMANDS', 'make_parser', 'CliError', 'cli_words', 'cmd_data',
            'cmd_train', 'cmd_recommend', 'cmd_bench', 'main']
 
 # %% ../nbs/18_cli.ipynb #83505c3a
-_pos_int = arg_type(check_pos_int, 'a positive whole number')
+_pos_int = setting_type('size')
 _nonneg_int = arg_type(check_number, 'a whole number >= 0', zero_ok=True)
-_pos_float = arg_type(check_number, 'a positive number', cast=float)
-_nonneg_float = arg_type(check_number, 'a number >= 0', cast=float, zero_ok=True)
+_pos_float, _nonneg_float = setting_type('rate'), setting_type('penalty')   # a learning rate; a penalty
 
 # %% ../nbs/18_cli.ipynb #04d30eab
 DEFAULT_MODEL = 'models/collab.safetensors'
@@ -108,11 +107,13 @@ class CliError(Exception):
     "A problem the command reports in one line on stderr, exiting with status 1."
 
 # %% ../nbs/18_cli.ipynb #fdce45d6
-_EXPECTED = (CliError, KeyError, ValueError, TypeError, OSError)
+_EXPECTED = (CliError, KeyError, ValueError, TypeError, OSError, FloatingPointError)
 
 # %% ../nbs/18_cli.ipynb #945b0673
 # how the package's messages name an argument, and the option that sets it on the command line
 CLI_WORDS = {**{f"unseen='{k}'": f'--unseen {k}' for k in ('warn', 'keep', 'drop', 'error')}, '`dest`': '--data-dir',
+             **{f'{w} {k} ': f'{w} --{v} ' for w in ('lower', 'with') for k, v in (('lr', 'lr'), ('wd', 'wd'), ('reg', 'wd'))},
+             'lr × wd': '--lr × --wd', 'lr × reg': '--lr × --wd', 'training diverged': 'nothing was saved: training diverged',
              'train and save one first (save_model), or check the path':   # load_model's advice for a missing file
                  f'run `collab_tutorial train` first (it saves to {DEFAULT_MODEL}), or pass --model-path'}
 
@@ -244,9 +245,7 @@ def _train_rating(args) -> tuple:
           f"{len(dls.train_ds):,} training and {len(dls.valid_ds):,} validation ratings")
     with torch_threads(args.threads or None): _fit(learn, args.epochs, args.lr, args.wd)
     mse = valid_mse(learn)
-    if not math.isfinite(mse) or not all(p.isfinite().all() for p in learn.model.parameters()):
-        raise CliError(f"training diverged: the loss became NaN or infinite (validation MSE {mse}) with --lr {args.lr:g}; "
-                       "try a smaller learning rate, such as the book's 5e-3. Nothing was saved.")
+    check_loss(mse, args.epochs - 1, args.lr, args.wd, weights=list(learn.model.parameters()))   # in CLI_WORDS' words
     print(f"\nvalidation MSE {mse:.4f} (RMSE {math.sqrt(mse):.4f})")
     if args.model == 'dot':
         top = item_biases(learn, dls.classes).sort_values('bias', ascending=False).head(5)
@@ -273,9 +272,6 @@ def _train_rank(args) -> tuple:
           f"wd {args.wd:g}, {int(data['train'].sum()):,} watched pairs, {int(data['test'].sum()):,} held out")
     model = fit_rank(data['train'], n_factors=args.factors, epochs=args.epochs, lr=args.lr, wd=args.wd, bs=args.bs,
                      seed=args.seed, n_threads=args.threads or None)
-    if not all(p.isfinite().all() for p in model.parameters()):
-        raise CliError(f"training diverged: the weights became NaN or infinite with --lr {args.lr:g}; try a smaller "
-                       f"learning rate, such as the default {TRAIN_DEFAULTS['rank']['lr']:g}. Nothing was saved.")
     m = evaluate_scores(dot_scores(model), data)
     print(f"\nheld-out top-10 lists: nDCG@10 {m['ndcg@10']:.4f}, precision@10 {m['precision@10']:.4f}, MAP {m['map']:.4f}")
     return model, data['classes'], ratings, user, dict(model='rank', wd=args.wd,
@@ -293,10 +289,8 @@ def _train_sgd(args) -> tuple:
         raise CliError(f"user {args.user} is not in {args.dataset} ({len(ids):,} users, ids {ids[0]} to {ids[-1]})")
     print(f"Training fit_sgd on {args.dataset}: {args.epochs} epochs, {args.factors} factors, lr {args.lr:g}, reg {args.wd:g}, "
           f"{len(data['train'][0]):,} training and {len(data['valid'][0]):,} validation ratings")
-    try: model, hist = fit_sgd(*data['train'], len(classes['user']), len(classes['title']), n_factors=args.factors,
-                               epochs=args.epochs, lr=args.lr, reg=args.wd, bs=args.bs, n_threads=args.threads or os.cpu_count(),
-                               seed=args.seed, valid=data['valid'])
-    except FloatingPointError as e: raise CliError(f"{e} with --lr {args.lr:g}; try a smaller one. Nothing was saved.") from None
+    model, hist = fit_sgd(*data['train'], len(classes['user']), len(classes['title']), n_factors=args.factors, epochs=args.epochs,
+                          lr=args.lr, reg=args.wd, bs=args.bs, n_threads=args.threads or os.cpu_count(), seed=args.seed, valid=data['valid'])
     print(hist.assign(valid_rmse=hist.valid_mse ** 0.5).to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     rmse = float(hist.valid_mse.iloc[-1]) ** 0.5
     print(f"\nvalidation RMSE {rmse:.4f}")
@@ -320,7 +314,8 @@ def _recommend_watched(model, classes, args, item_name: str) -> None:
                        f"{args.model_path} holds {type(model).__name__}, a rating model: it predicts stars and needs a rating for "
                        "each movie")
     recs = recommend_watched(model, classes, args.watched, n=args.n, item_name=item_name)
-    _show(f"Top {len(recs)} for someone who watched {', '.join(args.watched)}:", recs)
+    if recs.empty: print("These titles are every movie the model knows: there is nothing left to recommend.")
+    else: _show(f"Top {len(recs)} for someone who watched {', '.join(args.watched)}:", recs)
 
 # %% ../nbs/18_cli.ipynb #5abc4572
 def cmd_recommend(args) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd, torch
 import torch.distributed as dist
 import collab_tutorial
-from .checks import check_pos_int, check_fraction
+from .checks import check_pos_int, check_fraction, check_outputs, path_kind, setting_type
 from .data import load_ratings
 from .fast import collab_tensors
 from .persist import save_model, check_model_path, write_atomic
@@ -32,8 +32,9 @@ def train_parser() -> argparse.ArgumentParser:
     a('--split-seed', type=int, default=42, help='seed of the validation split and of the shares')
     a('--method', default='rows', choices=METHODS, help='rows: all-reduce the touched rows; ddp: DistributedDataParallel; local: local SGD')
     a('--sync-every', type=int, default=0, help='local SGD: steps between averagings (0: once per epoch)')
-    for k, t, v in (('epochs', int, 5), ('lr', float, 1e-2), ('wd', float, 0.5), ('bs', int, 1024), ('n-factors', int, 50), ('seed', int, 42)):
-        a(f'--{k}', type=t, default=v, help=f'as in fit_mf (default {v})' + ('; counts all processes together' if k == 'bs' else ''))
+    for k, t, v in (('epochs', 'size', 5), ('lr', 'rate', 1e-2), ('wd', 'penalty', 0.5), ('bs', 'size', 1024), ('n-factors', 'size', 50)):
+        a(f'--{k}', type=setting_type(t), default=v, help=f'as in fit_mf (default {v})' + ('; counts all processes together' if k == 'bs' else ''))
+    a('--seed', type=int, default=42, help='as in fit_mf (default 42)')
     a('--threads', type=int, default=1, help='PyTorch threads per process')
     a('--repeats', type=int, default=1, help='train this many times (same seed) and report the median time; for benchmarks')
     a('--device', default='auto', choices=('auto', 'cpu', 'cuda'), help='auto: cuda with NCCL when a GPU is visible, else cpu with gloo')
@@ -92,9 +93,14 @@ def _check_args(args):
     for k in ('epochs', 'bs', 'n_factors', 'threads', 'repeats'): check_pos_int(getattr(args, k), f'--{k.replace("_", "-")}')
     check_fraction(args.valid_pct, '--valid-pct')
     if not args.timeout > 0: raise ValueError(f"--timeout must be a positive number of seconds, got {args.timeout}")
-    if args.synthetic: _synthetic_sizes(args.synthetic)
+    if args.data is not None and (k := path_kind(args.data, 'folder')): raise ValueError(f"--data {args.data} {k}: give the folder of u.data and u.item")
+    if args.synthetic:
+        n, size = _synthetic_sizes(args.synthetic)[0], int(os.environ.get('WORLD_SIZE', '1'))
+        if min(cut := int((1 - args.valid_pct) * n), n - cut) < size:
+            raise ValueError(f"--synthetic {args.synthetic} with --valid-pct {args.valid_pct:g} leaves {cut:,} training and {n - cut:,} "
+                             f"validation ratings; each of the {size} process(es) needs one of each: raise N in --synthetic")
     if args.model: check_model_path(args.model, write=True)
-    if args.summary and not Path(args.summary).parent.is_dir(): raise ValueError(f"--summary {args.summary}: its folder does not exist")
+    check_outputs({'--model': args.model, '--summary': args.summary})   # every output, before any work
 
 # %% ../nbs/16a_dist_train.ipynb #26b6f30f
 def _summary(args, d: dict, size: int, times: list, peak: float, hist: pd.DataFrame) -> dict:
@@ -122,13 +128,23 @@ def _run(args) -> dict | None:
     out = _summary(args, d, size, times, float(peak), hist)
     if args.model: save_model(model.cpu(), d['classes'], args.model, meta=dict(trainer='collab_tutorial.dist_train',
                               method=args.method, processes=size, epochs=args.epochs, valid_rmse=out['valid_rmse']))
-    if args.summary: write_atomic(Path(args.summary), json.dumps(out, indent=1).encode())   # persist's atomic writer
+    if args.summary:
+        Path(args.summary).parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(Path(args.summary), json.dumps(out, indent=1).encode())   # persist's atomic writer
     print(f"[rank 0] {args.method}, {size} process(es): valid RMSE {out['valid_rmse']:.4f}, "
           f"{out['ratings_per_s']:,.0f} ratings/s" + (f"; model saved to {args.model}" if args.model else ''), flush=True)
     return out
 
 # %% ../nbs/16a_dist_train.ipynb #87e64fd4
 def _on_sigterm(signum, frame): raise _Stopped("stopped by SIGTERM: the launcher stops every process once one has failed")
+
+# %% ../nbs/16a_dist_train.ipynb #63e6e945
+# how the functions this program calls name a setting, and the option that sets it here
+_WORDS = {'`dest`': '--data', 'lower lr ': 'lower --lr ', 'lower wd ': 'lower --wd ', 'with lr ': 'with --lr ', 'lr × wd': '--lr × --wd'}
+def _words(text: str) -> str:
+    "`text` with the Python names of settings replaced by this program's options."
+    for k, v in _WORDS.items(): text = text.replace(k, v)
+    return text
 
 # %% ../nbs/16a_dist_train.ipynb #9d7a95b3
 def main(argv: list[str] | None = None,  # command-line arguments (default: `sys.argv[1:]`)
@@ -141,7 +157,7 @@ def main(argv: list[str] | None = None,  # command-line arguments (default: `sys
         _run(args)
         return 0
     except Exception as e:  # DistLost, _Stopped and bad arguments alike: one line, then leave the group
-        print(f"[rank {rank}] failed: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+        print(f"[rank {rank}] failed: {type(e).__name__}: {_words(str(e))}", file=sys.stderr, flush=True)
         return 1
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # finish leaving the group even if the launcher asks us to stop now

@@ -9,7 +9,7 @@ import pandas as pd, torch
 import torch.distributed as dist
 from torch import nn, Tensor
 from torch.nn.parallel import DistributedDataParallel
-from .checks import check_pos_int, check_y_range, check_choice
+from .checks import check_pos_int, check_y_range, check_choice, check_settings, check_loss
 from .fast import MFModel, adam_step, lazy_adam_step, one_cycle, mf_mse, check_rating_tensors
 from .persist import pid_alive
 
@@ -23,7 +23,7 @@ def shard_rows(n: int,           # number of training rows
                seed: int = 42,   # seed of the permutation that deals the rows out
               ) -> Tensor:
     "Positions of the rows process `rank` trains on: an equal block of a seeded permutation of `range(n)`."
-    n, world_size = check_pos_int(n, 'n'), check_pos_int(world_size, 'world_size')
+    n, world_size = check_pos_int(n, 'the number of training rows'), check_pos_int(world_size, 'world_size')
     if not 0 <= rank < world_size: raise ValueError(f"rank must be in [0, {world_size}), got {rank!r}")
     per = n // world_size  # the n % world_size rows left over are not used
     if per == 0: raise ValueError(f"{n} training rows can't be shared by {world_size} processes: use fewer processes")
@@ -172,7 +172,7 @@ class _Replica:
 # %% ../nbs/16_distributed.ipynb #86715c53
 def _check_settings(sizes: dict, method: str, sync_every: int, size: int):
     "Clear errors for `fit_dist`'s settings; every process raises the same one before any collective."
-    for k, v in sizes.items(): check_pos_int(v, k)
+    check_settings(**sizes)
     check_choice(method, 'method', METHODS)
     if sizes['bs'] % size: raise ValueError(f"bs={sizes['bs']} must be a multiple of the {size} processes, so that each takes an equal part")
     if isinstance(sync_every, bool) or not isinstance(sync_every, int) or sync_every < 0:
@@ -220,7 +220,7 @@ def fit_dist(users: Tensor,                  # user codes of this process's trai
             ) -> tuple[MFModel, pd.DataFrame]:
     "Train one `MFModel` on the rows of all processes together (or alone, without a process group); return it and the history."
     rank, size = world()
-    _check_settings(dict(n_users=n_users, n_items=n_items, n_factors=n_factors, epochs=epochs, bs=bs), method, sync_every, size)
+    _check_settings(dict(n_users=n_users, n_items=n_items, n_factors=n_factors, epochs=epochs, bs=bs, lr=lr, wd=wd), method, sync_every, size)
     y_range = check_y_range(y_range)
     users, items, ratings = check_rating_tensors(users, items, ratings, n_users, n_items, y_range)
     if valid is not None: valid = check_rating_tensors(*valid, n_users, n_items, y_range, what='validation')
@@ -243,5 +243,6 @@ def fit_dist(users: Tensor,                  # user codes of this process's trai
                     os.kill(os.getpid(), signal.SIGKILL)
             guard.where = f"while scoring epoch {epoch}"
             row = _score(r.model, total, n, valid, size)
+            check_loss(row['train_loss'], epoch, lr, wd, weights=r.params)  # the same on every process: all raise together
             hist.append(dict(epoch=epoch, **row, seconds=time.perf_counter() - t0, comm_s=r.comm if method != 'ddp' else float('nan')))
     return r.plain(), pd.DataFrame(hist)

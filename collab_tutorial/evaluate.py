@@ -9,6 +9,7 @@ from typing import Callable
 import numpy as np, pandas as pd, torch
 from torch import nn, Tensor
 from fastai.layers import Embedding
+from .checks import check_settings
 from .fast import tensors_from_split, check_rating_tensors
 
 # %% auto #0
@@ -96,7 +97,7 @@ def fit_biases(users: Tensor,         # user codes of the training ratings
               ) -> BiasModel:
     "Fit regularised user and item biases by alternating least squares (Surprise's `BaselineOnly` defaults)."
     users, items, ratings = check_rating_tensors(users, items, ratings, n_users, n_items)
-    if min(reg_u, reg_i) < 0 or sweeps < 1: raise ValueError("reg_u and reg_i must be >= 0 and sweeps >= 1")
+    check_settings(reg_u=reg_u, reg_i=reg_i, sweeps=sweeps)
     u, i, r = users.numpy(), items.numpy(), ratings.double().numpy()  # numpy's bincount is much faster than torch's here
     mu, bu = r.mean(), np.zeros(n_users)
     nu = np.maximum(np.bincount(u, minlength=n_users) + reg_u, 1)  # max: no ratings and no penalty gives 0, not 0/0

@@ -11,7 +11,7 @@ from torch import nn, Tensor
 from fastcore.meta import delegates
 from fastai.data.transforms import RandomSplitter
 from fastai.layers import sigmoid_range
-from .checks import check_pos_int, check_fraction, check_ratings, check_y_range
+from .checks import check_pos_int, check_fraction, check_ratings, check_y_range, check_settings, check_loss
 from .dataloaders import collab_codes, unseen_keep
 
 # %% auto #0
@@ -204,7 +204,7 @@ def fit_mf(users: Tensor,                  # user codes of the training ratings
            compile: bool = False,          # run the model through `torch.compile`
           ) -> tuple[MFModel, pd.DataFrame]:
     "Train an `MFModel` with Adam (decoupled weight decay) and a one-cycle schedule; return it and a per-epoch history."
-    for n, v in dict(n_users=n_users, n_items=n_items, n_factors=n_factors, epochs=epochs, bs=bs).items(): check_pos_int(v, n)
+    check_settings(n_users=n_users, n_items=n_items, n_factors=n_factors, epochs=epochs, bs=bs, lr=lr, wd=wd)
     y_range = check_y_range(y_range)
     users, items, ratings = check_rating_tensors(users, items, ratings, n_users, n_items, y_range)
     if valid is not None: valid = check_rating_tensors(*valid, n_users, n_items, y_range, what='validation')
@@ -229,7 +229,7 @@ def fit_mf(users: Tensor,                  # user codes of the training ratings
                 if opt is not None: opt.param_groups[0].update(lr=lr_t, betas=(beta1, 0.99)); opt.step()
                 else: (lazy_adam_step if sparse else adam_step)(params, avg, sqr, step, lr_t, beta1, wd)
                 total += loss.detach() * len(idx)
-            row = dict(epoch=epoch, train_loss=float(total) / n)
+            row = dict(epoch=epoch, train_loss=check_loss(float(total) / n, epoch, lr, wd, weights=params))
             if valid is not None: row['valid_mse'] = mf_mse(model, *valid)
             hist.append(dict(row, seconds=time.perf_counter() - t0))
         for e in model.children(): e.sparse = False  # back to the plain tables, the layout model files expect

@@ -92,8 +92,9 @@ def _key(r: Release, stamp) -> dict:
 # %% ../nbs/14_movielens.ipynb #7a7ff42f
 def _meta(out: Path) -> dict | None:
     "The `meta.json` of a cache folder, or None if it has none that can be read."
-    try: return json.loads((out/'meta.json').read_text(encoding='utf-8'))
-    except (OSError, ValueError): return None
+    try: m = json.loads((out/'meta.json').read_text(encoding='utf-8'))
+    except (OSError, ValueError, RecursionError): return None
+    return m if isinstance(m, dict) else None
 
 # %% ../nbs/14_movielens.ipynb #1bb1eb65
 def _fresh(out: Path, key: dict) -> bool: return (m := _meta(out)) is not None and m.get('key') == key
@@ -178,11 +179,21 @@ def _load(out: Path, r: Release) -> tuple[dict, pd.DataFrame]:
     fix = f"Fix: delete the folder {out} (built by this course) and run again to rebuild it."
     try:
         n = _meta(out)['counts']['n_ratings']
-        cols = {c: np.load(out/f'{c}.npy', allow_pickle=False) for c in RATING_DTYPES}
-        movies = pd.DataFrame(json.loads((out/'movies.json').read_text(encoding='utf-8'))).astype({'movie': 'int32'})
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1: raise ValueError(f"meta.json counts {n!r} ratings")
+        cols = {}
+        for c in RATING_DTYPES:
+            try: cols[c] = np.load(out/f'{c}.npy', allow_pickle=False)
+            except Exception as e: raise ValueError(f"{c}.npy can't be read: {type(e).__name__}: {str(e) or 'empty'}") from None
+        m = json.loads((out/'movies.json').read_text(encoding='utf-8'))
+        if not isinstance(m, dict) or not {'movie', 'title'} <= set(m): raise ValueError("movies.json is not a table of movie and title")
+        movies = pd.DataFrame(m).astype({'movie': 'int32', 'title': str})
     except (OSError, ValueError, KeyError, TypeError) as e: raise DataError(f"{out} is not a complete cache ({type(e).__name__}: {e}). {fix}") from None
-    if bad := [c for c, v in cols.items() if len(v) != n or v.dtype != RATING_DTYPES[c]]:
+    if bad := [c for c, v in cols.items() if v.shape != (n,) or v.dtype != RATING_DTYPES[c]]:
         raise DataError(f"{out}: the column{'s'*(len(bad)>1)} {', '.join(bad)} do not hold {n:,} {r.name} ratings. {fix}")
+    mids, rated = movies.movie.to_numpy(), cols['movie']
+    if min(mids.min(initial=0), rated.min(initial=0)) < 0: raise DataError(f"{out}: a movie id is negative. {fix}")
+    known = np.zeros(int(max(mids.max(initial=0), rated.max(initial=0))) + 1, bool); known[mids] = True
+    if not known[rated].all(): raise DataError(f"{out}: movies.json lacks movies that the ratings name. {fix}")
     return cols, movies
 
 # %% ../nbs/14_movielens.ipynb #08fa3cc7

@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_persist.ipynb #ba5d0983
 from __future__ import annotations
-import os, glob, json, hashlib, tempfile, importlib, functools
+import os, glob, json, hashlib, tempfile, importlib, functools, collections
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -140,10 +140,16 @@ def _plain(v):
 def _check_classes(classes, sizes: tuple) -> dict:
     "`classes` as a dict of plain lists, checked against the model's (n_users, n_items)."
     if not hasattr(classes, 'items'): raise TypeError(f"classes must be a dict like dls.classes, not {type(classes).__name__}")
+    if bad := [k for k, vs in classes.items() if isinstance(vs, (str, bytes, dict)) or not hasattr(vs, '__iter__')]:
+        raise TypeError(f"classes[{bad[0]!r}] must be a list of values, one per table row, not a {type(classes[bad[0]]).__name__}")
     out = {str(k): [_plain(v) for v in vs] for k, vs in classes.items()}
     if len(out) != len(sizes): raise ValueError(f"classes must have {len(sizes)} entries (user, item); got {list(out)}")
     for (k, vs), n in zip(out.items(), sizes):
         if len(vs) != n: raise ValueError(f"classes[{k!r}] has {len(vs):,} entries but the model has {n:,} rows for it")
+        if '#na#' in vs[1:]: raise ValueError(f"classes[{k!r}] has '#na#' at row {vs.index('#na#', 1):,}: it may only stand at row 0")
+        if len(set(vs)) != len(vs):
+            dup = next(v for v, c in collections.Counter(vs).items() if c > 1)
+            raise ValueError(f"classes[{k!r}] holds {dup!r} more than once: each table row needs a value of its own")
     return out
 
 # %% ../nbs/13_persist.ipynb #8a9780d6
@@ -151,7 +157,8 @@ def _layout_diff(want: dict, got: dict) -> str:
     "How the tensors of state dict `got` differ from those of `want` in names, dtypes and shapes ('' if they match)."
     want, got = ({k: (str(v.dtype), tuple(v.shape)) for k, v in sd.items()} for sd in (want, got))
     miss, extra = sorted(set(want) - set(got)), sorted(set(got) - set(want))
-    bad = [f"{k} {got[k][1]} (expected {want[k][1]})" for k in want if k in got and got[k] != want[k]]
+    bad = [f"{k} has dtype {got[k][0]} (expected {want[k][0]})" if got[k][0] != want[k][0] else
+           f"{k} {got[k][1]} (expected {want[k][1]})" for k in want if k in got and got[k] != want[k]]
     parts = [f"missing {miss}" if miss else '', f"unexpected {extra}" if extra else '', '; '.join(bad)]
     return '; '.join(p for p in parts if p)
 
@@ -205,6 +212,8 @@ def write_atomic(path: Path,   # the file to write (its folder must exist)
 
 # %% ../nbs/13_persist.ipynb #fec7236b
 FORMAT = 'collab_tutorial.model/1'
+_FIELDS = dict(kind=str, config=dict, classes=dict, meta=dict, torch=str, sha256=str)  # the header's other fields and their types
+_MAX_HEADER = 100_000_000  # safetensors refuses a longer header
 
 # %% ../nbs/13_persist.ipynb #0c24faee
 def check_model_path(path: Path | str,     # where the model file is (to load) or goes (to save)
@@ -261,7 +270,9 @@ def _read_fields(path: Path, raw: bytes) -> dict:
     n = int.from_bytes(raw[:8], 'little')
     try:
         if n > len(raw) - 8: raise ValueError(f"the header says it is {n:,} bytes but the file has only {len(raw)-8:,} after the length")
+        if n > _MAX_HEADER: raise ValueError(f"the header says it is {n:,} bytes, more than safetensors allows ({_MAX_HEADER:,})")
         header = json.loads(raw[8:8+n])
+    except RecursionError: raise ModelFileError(path, "the header nests lists or objects too deeply: the file is damaged or forged") from None
     except (ValueError, UnicodeDecodeError) as e:  # json's JSONDecodeError is a ValueError
         what = ("a zip archive (what torch.save writes)" if raw[:4] == b'PK\x03\x04' else
                 "a Python pickle" if raw[:1] == b'\x80' and raw[1:2] in (b'\x02', b'\x03', b'\x04', b'\x05') else
@@ -271,11 +282,15 @@ def _read_fields(path: Path, raw: bytes) -> dict:
     if not isinstance(meta, dict) or 'collab_tutorial' not in meta:
         raise ModelFileError(path, "this safetensors file has no 'collab_tutorial' metadata: it was not written by save_model")
     try: fields = json.loads(meta['collab_tutorial'])
+    except RecursionError: raise ModelFileError(path, "the model description nests lists or objects too deeply: the file is damaged or forged") from None
     except (TypeError, json.JSONDecodeError) as e:
         raise ModelFileError(path, f"the model description in the header is not valid JSON ({e}): the file is damaged") from None
     if not isinstance(fields, dict) or fields.get('format') != FORMAT:
         raise ModelFileError(path, f"unknown format {fields.get('format') if isinstance(fields, dict) else fields!r}; "
                                    f"this version reads {FORMAT!r}")
+    for k, t in _FIELDS.items():
+        if k not in fields: raise ModelFileError(path, f"the header has no {k!r} field: the file was not written by save_model")
+        if not isinstance(fields[k], t): raise ModelFileError(path, f"the header field {k!r} is a {type(fields[k]).__name__}, not a {t.__name__}")
     return fields
 
 # %% ../nbs/13_persist.ipynb #bcd94fa8
@@ -312,7 +327,7 @@ def load_model(path: Path | str,  # a file written by `save_model`
     if diff := _layout_diff(shell.state_dict(), sd):
         raise ModelFileError(path, f"the tensors do not fit a {fields['kind']} built from {fields['config']}: {diff}")
     try: classes = _check_classes(fields['classes'], mk.sizes(fields['config']))
-    except (TypeError, ValueError) as e: raise ModelFileError(path, f"bad classes: {e}") from None
+    except (TypeError, ValueError, KeyError, IndexError) as e: raise ModelFileError(path, f"bad classes: {e}") from None
     if bad := _nonfinite(sd):
         raise ModelFileError(path, f"{bad} hold NaN or infinite values: the model diverged before it was saved and "
                                    "cannot predict; train it again")

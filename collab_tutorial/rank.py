@@ -10,7 +10,7 @@ import numpy as np, pandas as pd, torch
 from torch import nn, Tensor
 from fastcore.meta import delegates
 from fastai.layers import Embedding
-from .checks import check_pos_int, check_ratings
+from .checks import check_pos_int, check_ratings, check_settings, check_loss
 from .dataloaders import collab_codes
 from .interpret import item_index, model_weights
 from .fast import fit_mf, one_cycle, adam_step, torch_threads
@@ -36,7 +36,7 @@ def ease(X: Tensor,          # (n_users, n_items) 0/1 training matrix
          lam: float = 400.,  # ridge penalty
         ) -> Tensor:
     "EASE's item-to-item weights B (n_items, n_items): each item's column regressed on the others, diagonal held at zero."
-    if not lam > 0: raise ValueError(f"lam must be positive (it keeps X^T X + lam I invertible), got {lam!r}")
+    check_settings(lam=lam)  # above 0: it keeps X^T X + lam I invertible
     G = X.T.double() @ X.double()
     P = torch.linalg.inv(G + lam * torch.eye(len(G), dtype=torch.float64))
     B = -P / P.diagonal()        # column j divided by P_jj
@@ -75,7 +75,7 @@ def fit_rank(X: Tensor,              # (n_users, n_items) 0/1 matrix of who watc
              n_threads: int | None = 1,  # PyTorch threads while training (None: leave the setting alone)
             ) -> RankMF:
     "Train a `RankMF` with a softmax over all items for each user, Adam with decoupled weight decay and one cycle."
-    for n, v in dict(n_factors=n_factors, epochs=epochs, bs=bs).items(): check_pos_int(v, n)
+    check_settings(n_factors=n_factors, epochs=epochs, bs=bs, lr=lr, wd=wd)
     X = _check_watched(X)
     with torch_threads(n_threads), torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -85,6 +85,7 @@ def fit_rank(X: Tensor,              # (n_users, n_items) 0/1 matrix of who watc
         users = X.sum(1).nonzero()[:, 0]
         n_batches, step = math.ceil(len(users) / bs), 0
         for epoch in range(epochs):
+            total = 0.
             for batch in torch.randperm(len(users)).split(bs):
                 u = users[batch]
                 scores = model.user_factors(u) @ model.item_factors.weight.T + model.user_bias(u) + model.item_bias.weight.T
@@ -93,6 +94,8 @@ def fit_rank(X: Tensor,              # (n_users, n_items) 0/1 matrix of who watc
                 loss.backward()
                 lr_t, beta1 = one_cycle(step / (epochs * n_batches), lr); step += 1
                 adam_step(params, avg, sqr, step, lr_t, beta1, wd)
+                total += float(loss.detach())
+            check_loss(total / n_batches, epoch, lr, wd, weights=params)
     return model
 
 # %% ../nbs/12_rank.ipynb #d3e9996c
@@ -232,7 +235,7 @@ def fold_in_watched(model,            # a `RankMF` (or any model with factor and
                     steps: int = 20,  # L-BFGS iterations
                    ) -> Tensor:
     "Factors (n, n_factors) of new users from the items they watched: the softmax loss of training, minimised over their factors alone."
-    if not l2 > 0: raise ValueError(f"l2 must be positive (it keeps the new factors finite), got {l2!r}")
+    check_settings(l2=l2, steps=steps)  # l2 above 0: it keeps the new factors finite
     w = model_weights(model)
     V, b = w['item_factors'], w['item_bias']
     X = torch.as_tensor(X, dtype=torch.float32).reshape(-1, len(V))
@@ -269,7 +272,7 @@ def recommend_watched(model,                     # a `RankMF` from `train_rank`,
         w = model_weights(model)
         scores = fold_in_watched(model, x, l2) @ w['item_factors'].T + w['item_bias']
     exclude = x.bool()
-    exclude[0, 0] = True                                        # '#na#'
+    exclude[0, 0] = titles[0] == '#na#'                         # '#na#', where the classes have one
     top = top_k(scores, exclude, min(n, len(titles)))[0]
     top = top[top >= 0]
     return pd.DataFrame({item_name: [titles[i] for i in top.tolist()], 'score': scores[0, top].numpy()})

@@ -11,7 +11,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 from llvmlite import ir
 from torch import Tensor
-from .checks import check_pos_int, check_number, check_fraction, check_y_range, check_choice
+from .checks import check_pos_int, check_number, check_fraction, check_y_range, check_choice, check_settings, check_loss
 from .fast import MFModel, torch_threads
 from .movielens import encode_ids
 from .synthetic import _rowdot
@@ -197,6 +197,7 @@ def _init_tables(n_users: int, n_items: int, n_factors: int, init_std: float, r:
     P = g.standard_normal((n_users, n_factors), dtype=np.float32) * np.float32(init_std)
     Q = g.standard_normal((n_items, n_factors), dtype=np.float32) * np.float32(init_std)
     m = (float(r.mean(dtype=np.float64)) - y_range[0]) / (y_range[1] - y_range[0])
+    m = min(max(m, 1e-3), 1 - 1e-3)   # every rating at an end of y_range: a finite offset, not log(0)
     return (P, Q, np.zeros(n_users, np.float32), np.zeros(n_items, np.float32)), math.log(m / (1 - m))
 
 # %% ../nbs/15_scale.ipynb #7a2dc4ad
@@ -230,10 +231,8 @@ def fit_sgd(users,                      # user codes of the training ratings (a 
             grid_mb: float = 2.,        # numba: cut the tables into blocks of about this many MB, visited one at a time
            ) -> tuple[MFModel, pd.DataFrame]:
     "Train biased matrix factorisation by SGD on the touched rows only; return an `MFModel` and a per-epoch history."
-    for k, v in dict(n_users=n_users, n_items=n_items, n_factors=n_factors, epochs=epochs, bs=bs, n_threads=n_threads).items():
-        check_pos_int(v, k)
-    for k, v in dict(lr=lr, lr_final=lr_final, reg=reg, reg_bias=reg_bias, init_std=init_std, grid_mb=grid_mb).items():
-        check_number(v, k, zero_ok=k not in ('lr', 'grid_mb'))   # a rate must be >= 0; lr and grid_mb > 0
+    check_settings(n_users=n_users, n_items=n_items, n_factors=n_factors, epochs=epochs, bs=bs, n_threads=n_threads, lr=lr,
+                   lr_final=lr_final, reg=reg, reg_bias=reg_bias, init_std=init_std, grid_mb=grid_mb)
     check_choice(engine, 'engine', ('numba', 'torch'))
     y_range = check_y_range(y_range)
     u, i, r = _arrays(users, items, ratings, n_users, n_items, y_range)
@@ -250,8 +249,8 @@ def fit_sgd(users,                      # user codes of the training ratings (a 
         order = np.argsort(g.permutation(block[-1] + 1)[block] * n_chunks + g.permutation(n_chunks))  # blocks, then chunks, shuffled
         lrs = sgd_lr((epoch * n_chunks + np.arange(n_chunks)) / (epochs * n_chunks), lr, lr_final)
         se = epoch_fn(u, i, r, *tables, b0, y_range, cstart, cend, order, lrs, reg, reg_bias, n_threads)
-        if not math.isfinite(se): raise FloatingPointError(f"training diverged in epoch {epoch}: lower lr (now {lr})")
-        row = dict(epoch=epoch, train_mse=se / len(r))
+        pen = max((reg, 'reg'), (reg_bias, 'reg_bias'))   # the larger penalty is the one that can flip the weights
+        row = dict(epoch=epoch, train_mse=check_loss(se / len(r), epoch, lr, pen[0], wd_name=pen[1], weights=tables))
         if valid is not None: row['valid_mse'] = _valid_se(*tables, b0, y_range, *valid) / len(valid[2])
         hist.append(dict(row, seconds=time.perf_counter() - t0))
     return _to_model(*tables, b0, y_range), pd.DataFrame(hist)

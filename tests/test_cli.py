@@ -29,6 +29,12 @@ BAD = [
     (['train', '--wd', '-0.1'], 2, "--wd: expected a number >= 0"),
     (['train', '--wd', 'nan'], 2, "--wd: expected a number >= 0"),
     (['train', '--bs', '0'], 2, "--bs: expected a positive whole number"),
+    (['train', '--bs', '1e3'], 2, "--bs: expected a positive whole number, got '1e3'"),
+    (['train', '--lr', '-1'], 2, "--lr: expected a positive number, got '-1'"),
+    (['train', '--wd', 'inf'], 2, "--wd: expected a number >= 0, got 'inf'"),
+    (['train', '--factors', '2.5'], 2, "--factors: expected a positive whole number, got '2.5'"),
+    (['train', '--objective', 'rank', '--lr', 'nan'], 2, "--lr: expected a positive number, got 'nan'"),
+    (['train', '--dataset', 'ml-25m', '--wd', '-1'], 2, "--wd: expected a number >= 0, got '-1'"),
     (['train', '--seed', '-1'], 2, "--seed"),
     (['train', '--seed', 'abc'], 2, "--seed"),
     (['train', '--threads', '-1'], 2, "--threads: expected a whole number >= 0"),
@@ -96,16 +102,31 @@ def test_diverging_training_saves_nothing(tmp_path, capsys):
     out = tmp_path/'m.safetensors'
     rc, stdout, err = run(['train', '--lr', '1e6', '--epochs', '1', '--out', str(out)], capsys)
     assert rc == 1, err
-    assert 'training diverged' in err and 'smaller learning rate' in err and 'Nothing was saved' in err
+    assert 'error: nothing was saved: training diverged at epoch 0 (loss nan): lower --lr (now 1e+06), e.g. to 100000' in err, err
+    assert not out.exists() and list(tmp_path.iterdir()) == [] and 'Traceback' not in err
+
+@pytest.mark.parametrize('opts,msg', [(['--lr', '1e9'], 'lower --lr (now 1e+09), e.g. to 1e+08'),
+                                      (['--wd', '1e6'], 'lower --wd (now 1e+06), e.g. to 50: with --lr 0.01, --lr × --wd must stay below 1')])
+def test_diverging_rank_training_saves_nothing(tmp_path, capsys, opts, msg):
+    "The ranking objective refuses to save NaN weights too, and blames the setting that diverged, never suggesting the value in use."
+    out = tmp_path/'r.safetensors'
+    rc, stdout, err = run(['train', '--objective', 'rank', *opts, '--epochs', '1', '--factors', '8', '--out', str(out)], capsys)
+    assert rc == 1, (err, stdout)
+    assert 'nothing was saved: training diverged at epoch 0' in err and msg in err, err
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
-def test_diverging_rank_training_saves_nothing(tmp_path, capsys):
-    "The ranking objective refuses to save NaN weights too, with the same advice."
-    out = tmp_path/'r.safetensors'
-    rc, stdout, err = run(['train', '--objective', 'rank', '--lr', '1e9', '--epochs', '1', '--factors', '8', '--out', str(out)], capsys)
-    assert rc == 1, (err, stdout)
-    assert 'training diverged' in err and 'smaller learning rate' in err and 'Nothing was saved' in err
-    assert not out.exists() and list(tmp_path.iterdir()) == []
+def test_recommend_watched_every_title_says_so_in_words(tmp_path, capsys):
+    "A new user who watched every title gets a sentence, not pandas' 'Empty DataFrame'."
+    import pandas as pd
+    from collab_tutorial.rank import train_rank
+    from collab_tutorial.persist import save_model
+    ratings = pd.DataFrame({'user': [1, 1, 2, 2, 3], 'title': ['A', 'B', 'B', 'C', 'A'], 'rating': [4] * 5})
+    model, classes = train_rank(ratings, n_factors=4, epochs=2, bs=2)
+    path = save_model(model, classes, tmp_path/'r.safetensors')
+    rc, out, err = run(['recommend', '--watched', 'A', 'B', 'C', '--model-path', str(path)], capsys)
+    assert rc == 0 and 'Empty DataFrame' not in out and 'nothing left to recommend' in out, (out, err)
+    rc, out, err = run(['recommend', '--watched', 'A', '--model-path', str(path)], capsys)
+    assert rc == 0 and sorted(l.split()[0] for l in out.strip().splitlines()[2:]) == ['B', 'C'] and '#na#' not in out, out
 
 
 @pytest.fixture
@@ -139,7 +160,8 @@ def test_train_dataset_errors(standin, tmp_path, capsys):
     out_model = tmp_path/'never.safetensors'
     for argv, msg in [(['--data-dir', str(tmp_path/'nope')], 'does not exist'),
                       (['--data-dir', str(tmp_path), '--user', '99999'], 'user 99999 is not in ml-25m-synthetic'),
-                      (['--data-dir', str(tmp_path), '--lr', '1e6', '--epochs', '1'], 'try a smaller one. Nothing was saved')]:
+                      (['--data-dir', str(tmp_path), '--lr', '1e6', '--epochs', '1'], 'nothing was saved: training diverged at epoch 0 (loss nan): lower --lr (now 1e+06)'),
+                      (['--data-dir', str(tmp_path), '--wd', '1e6', '--epochs', '1'], 'lower --wd (now 1e+06), e.g. to 7.14: with --lr 0.07')]:
         rc, out, err = run(['train', '--dataset', standin.name, '--out', str(out_model), *argv], capsys)
         assert rc == 1 and msg in err and len(err.strip().splitlines()) == 1, (argv, err)
     assert not out_model.exists()

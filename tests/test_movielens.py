@@ -284,3 +284,43 @@ def test_encode_ids():
     assert users.tolist() == [3, 10] and movies.tolist() == [7, 200]
     codes, users, _ = ml.encode_ids(df.assign(user=np.array([5, 2**31 - 1, 5], 'int32')))  # a huge id: np.unique instead
     assert codes.user.tolist() == [0, 1, 0] and users.tolist() == [5, 2**31 - 1]
+
+# ---- Issue 21, round two: every file of a parsed copy, damaged, is rebuilt or refused in one line --------------------
+
+def npy_bytes(a) -> bytes: b = io.BytesIO(); np.save(b, a); return b.getvalue()
+def json_of(x) -> bytes: import json; return json.dumps(x).encode()
+def movies_of(folder: Path) -> dict: import json; return json.loads((folder/'movies.json').read_text())
+def meta_with(folder: Path, **counts) -> bytes:
+    import json; m = json.loads((folder/'meta.json').read_text()); m['counts'] |= counts; return json.dumps(m).encode()
+
+# (case, file, new bytes made from the cache folder, outcome: a fragment of the DataError, or None: loads the release)
+DAMAGED = [
+    *[(f'{c}.npy empty', f'{c}.npy', lambda d: b'', f"{c}.npy can't be read") for c in ('user', 'movie', 'rating', 'timestamp')],
+    ('rating.npy cut in half', 'rating.npy', lambda d: (d/'rating.npy').read_bytes()[:len((d/'rating.npy').read_bytes()) // 2], "rating.npy can't be read"),
+    ('rating.npy header only', 'rating.npy', lambda d: (d/'rating.npy').read_bytes()[:128], "rating.npy can't be read"),
+    ('rating.npy is text', 'rating.npy', lambda d: b'4.0\n3.5\n', "rating.npy can't be read"),
+    ('rating.npy holds Python objects', 'rating.npy', lambda d: npy_bytes(np.array([{'x': 1}], dtype=object)), "rating.npy can't be read"),
+    ('user.npy of another dtype', 'user.npy', lambda d: npy_bytes(np.load(d/'user.npy').astype('int64')), 'the column user do not hold'),
+    ('user.npy one short', 'user.npy', lambda d: npy_bytes(np.load(d/'user.npy')[:-1]), 'the column user do not hold'),
+    ('user.npy a column of one', 'user.npy', lambda d: npy_bytes(np.load(d/'user.npy')[:, None]), 'the column user do not hold'),
+    ('a movie id negative', 'movie.npy', lambda d: npy_bytes(-np.load(d/'movie.npy')), 'a movie id is negative'),
+    ('movies.json empty', 'movies.json', lambda d: b'', 'not a complete cache (JSONDecodeError'),
+    ('movies.json a list', 'movies.json', lambda d: json_of([1, 2]), 'movies.json is not a table of movie and title'),
+    ('movies.json without titles', 'movies.json', lambda d: json_of({'movie': movies_of(d)['movie']}), 'movies.json is not a table'),
+    ('movies.json short of a rated movie', 'movies.json', lambda d: json_of({k: v[1:] for k, v in movies_of(d).items()}), 'movies.json lacks movies'),
+    ('movies.json lists of two lengths', 'movies.json', lambda d: json_of(movies_of(d) | {'title': ['x']}), 'not a complete cache (ValueError'),
+    ('meta.json counts a string', 'meta.json', lambda d: meta_with(d, n_ratings='12'), "meta.json counts '12' ratings"),
+    ('meta.json counts none', 'meta.json', lambda d: meta_with(d, n_ratings=None), 'meta.json counts None ratings'),
+    ('meta.json counts 0', 'meta.json', lambda d: meta_with(d, n_ratings=0), 'meta.json counts 0 ratings'),
+    ('meta.json empty: rebuilt', 'meta.json', lambda d: b'', None),
+    ('meta.json a list: rebuilt', 'meta.json', lambda d: b'[]', None),
+]
+
+@pytest.mark.parametrize('case,fn,make,msg', DAMAGED, ids=[c[0] for c in DAMAGED])
+def test_damaged_cache(server, cache, case, fn, make, msg):
+    rat, mov, want, r = make_release('ml-25m'); z = make_zip(r, rat, mov); r = replace(r, md5=md5(z))
+    folder = ml.movielens(r, base_url=serve(server, 'ml-25m', z))
+    (folder/fn).write_bytes(make(folder))
+    if msg is None: assert len(ml.load_movielens(r, base_url=serve(server, 'ml-25m', z))) == len(want); return
+    with pytest.raises(DataError) as e: ml.load_movielens(r)
+    assert msg in str(e.value) and 'Fix: delete the folder' in str(e.value) and len(str(e.value).splitlines()) == 1, str(e.value)

@@ -263,3 +263,64 @@ def test_write_atomic_replaces_in_one_step(tmp_path):
 
 def test_check_model_path_accepts_a_new_folder(tmp_path):
     assert check_model_path(tmp_path/'new'/'m.safetensors', write=True) == tmp_path/'new'/'m.safetensors'
+
+# ---- Issue 21, round two: the header is checked for meaning, not only shape --------------------------------------------
+
+T = CLASSES['title']
+def raw_header(good: Path, out: Path, text: str) -> Path:
+    "A file whose 'collab_tutorial' metadata is `text` as it stands (no checksum can be computed for what JSON can't read)."
+    out.write_bytes(safetensors.torch.save(parts(good)[1], metadata={'collab_tutorial': text})); return out
+def header_bytes(out: Path, header: bytes) -> Path:
+    out.write_bytes(len(header).to_bytes(8, 'little') + header); return out
+def without(good, out, key):
+    fields, sd = parts(good)
+    fields = {k: v for k, v in fields.items() if k not in ('sha256', key)}
+    digest = {} if key == 'sha256' else {'sha256': _digest({k: fields.get(k) for k in ('format', 'kind', 'config', 'classes', 'meta', 'torch')}, sd)}
+    out.write_bytes(safetensors.torch.save(sd, metadata={'collab_tutorial': json.dumps(fields | digest)}))
+    return out
+def as_double(sd): sd = dict(sd); sd['u_weight.weight'] = sd['u_weight.weight'].double(); return sd
+DEEP = '[' * 100_000 + ']' * 100_000
+
+# (case, how to make the file from the good one, message fragment or None: loads)
+MEANING = [
+    ('a title twice', lambda g, o: forge(g, o, classes=classes_with(title=['#na#', 'a', 'a', 'c', 'd', 'e'])), "classes['title'] holds 'a' more than once"),
+    ('a user id twice', lambda g, o: forge(g, o, classes=classes_with(user=['#na#', 1, 2, 2, 4])), "classes['user'] holds 2 more than once"),
+    ('a second #na#', lambda g, o: forge(g, o, classes=classes_with(title=['#na#', 'a', 'b', '#na#', 'd', 'e'])), "has '#na#' at row 3"),
+    ('#na# not at row 0', lambda g, o: forge(g, o, classes=classes_with(title=['a', '#na#', 'b', 'c', 'd', 'e'])), "has '#na#' at row 1"),
+    ('a string where a list belongs', lambda g, o: forge(g, o, classes=classes_with(title='abcdef')), "classes['title'] must be a list of values"),
+    ('an object where a list belongs', lambda g, o: forge(g, o, classes=classes_with(title={str(i): t for i, t in enumerate(T)})), 'must be a list of values'),
+    ('a number where a list belongs', lambda g, o: forge(g, o, classes=classes_with(title=6)), 'must be a list of values'),
+    ('a class value is null', lambda g, o: forge(g, o, classes=classes_with(user=['#na#', None, 2, 3, 4])), 'is a NoneType'),
+    ('a class value is a list', lambda g, o: forge(g, o, classes=classes_with(user=['#na#', [1], 2, 3, 4])), 'is a list, not a str or int'),
+    ('a class value is true', lambda g, o: forge(g, o, classes=classes_with(user=['#na#', True, 2, 3, 4])), 'is a bool'),
+    ('a class value is a float', lambda g, o: forge(g, o, classes=classes_with(user=['#na#', 1.5, 2, 3, 4])), 'is a float'),
+    ('three class lists', lambda g, o: forge(g, o, classes=CLASSES | {'genre': ['x']}), 'must have 2 entries'),
+    ('classes is a list', lambda g, o: forge(g, o, classes=[CLASSES['user'], T]), "the header field 'classes' is a list, not a dict"),
+    ('config is a list', lambda g, o: forge(g, o, config=[4, 5, 6]), "the header field 'config' is a list, not a dict"),
+    ('meta is a string', lambda g, o: forge(g, o, meta='fine'), "the header field 'meta' is a str, not a dict"),
+    ('torch is a number', lambda g, o: forge(g, o, torch=2), "the header field 'torch' is a int, not a str"),
+    ('kind is a list', lambda g, o: forge(g, o, kind=['fastai.EmbeddingDotBias']), "the header field 'kind' is a list, not a str"),
+    ('no kind', lambda g, o: without(g, o, 'kind'), "the header has no 'kind' field"),
+    ('no classes', lambda g, o: without(g, o, 'classes'), "the header has no 'classes' field"),
+    ('no checksum', lambda g, o: without(g, o, 'sha256'), "the header has no 'sha256' field"),
+    ('deeply nested description', lambda g, o: raw_header(g, o, DEEP), 'nests lists or objects too deeply'),
+    ('deeply nested header', lambda g, o: header_bytes(o, DEEP.encode()), 'nests lists or objects too deeply'),
+    ('a header length of 2**63', lambda g, o: (o.write_bytes((2**63).to_bytes(8, 'little') + b'{}'), o)[1], 'the header says it is 9,223,372,036,854,775,808 bytes'),
+    ('a weight of the wrong dtype', lambda g, o: forge(g, o, sd=as_double(parts(g)[1])), 'u_weight.weight has dtype torch.float64 (expected torch.float32)'),
+    ('ids of two types, distinct', lambda g, o: forge(g, o, classes=classes_with(user=['#na#', 1, '1', 2, 3])), None),
+    ('no #na# at all (planted data)', lambda g, o: forge(g, o, classes=dict(user=[10, 11, 12, 13, 14], title=list('uvwxyz'))), None),
+]
+
+@pytest.mark.parametrize('case,make,msg', MEANING, ids=[c[0] for c in MEANING])
+def test_header_meaning(good, tmp_path, case, make, msg):
+    bad = make(good, tmp_path/'bad.safetensors')
+    if msg is None: load_model(bad); return
+    with pytest.raises(ModelFileError) as e: load_model(bad)
+    assert msg in str(e.value) and str(bad) in str(e.value) and len(str(e.value).splitlines()) == 1, str(e.value)
+
+@pytest.mark.parametrize('classes,msg', [(classes_with(title=['#na#', 'a', 'a', 'c', 'd', 'e']), "holds 'a' more than once"),
+                                         (classes_with(title=['#na#', 'a', 'b', 'c', 'd', '#na#']), "has '#na#' at row 5"),
+                                         (classes_with(title='abcdef'), 'must be a list of values')])
+def test_saves_refuse_classes_without_meaning(tmp_path, classes, msg):
+    with pytest.raises((TypeError, ValueError), match=msg): save_model(small_model(), classes, tmp_path/'m.safetensors')
+    assert list(tmp_path.iterdir()) == []

@@ -1,5 +1,5 @@
 "Ranking metrics, split and top-k lists (nbs/11_topn.ipynb) and the ranking models (nbs/12_rank.ipynb): reference checks and bad input."
-import math, warnings
+import math, re, warnings
 import numpy as np, pandas as pd, pytest, torch
 from collab_tutorial.topn import (stratified_split, watched_matrix, rank_data, top_k, hits_at_k, ranking_metrics, coverage,
                                   evaluate_scores, popularity_scores, dot_scores)
@@ -134,9 +134,9 @@ def test_evaluate_scores_never_recommends_na_or_training_items():
     m = evaluate_scores(popularity_scores(d['train']), d, k=2)
     assert set(m) == {'map', 'ndcg@2', 'precision@2', 'recall@2', 'hit_rate@2', 'coverage'}
 
-@pytest.mark.parametrize('lam', [0, -1., float('nan')])
+@pytest.mark.parametrize('lam', [0, -1., float('nan'), float('inf'), '400', True])
 def test_ease_bad_lambda(lam):
-    with pytest.raises(ValueError, match='lam must be positive'): ease(torch.ones(3, 3), lam)
+    with pytest.raises(ValueError, match=f'lam must be a finite number > 0, got {lam!r}'): ease(torch.ones(3, 3), lam)
 
 def test_ease_zero_diagonal_and_fold_in_is_a_row_times_b():
     X = (torch.rand(20, 8, generator=torch.Generator().manual_seed(0)) < 0.4).float()
@@ -188,7 +188,7 @@ BAD_RECOMMEND = [
     (dict(watched=['movie 99']), KeyError, 'unknown title'),
     (dict(watched='movie 01'), TypeError, 'list of titles'),
     (dict(watched=['movie 01'], n=0), ValueError, 'n must be a whole number'),
-    (dict(watched=['movie 01'], l2=0.), ValueError, 'l2 must be positive')]
+    (dict(watched=['movie 01'], l2=0.), ValueError, 'l2 must be a finite number > 0, got 0.0')]
 
 @pytest.mark.parametrize('kwargs,exc,msg', BAD_RECOMMEND)
 def test_recommend_watched_bad_input(trained, kwargs, exc, msg):
@@ -222,3 +222,38 @@ def test_summarise_rankers_columns_and_quoted_rows():
     t = summarise_rankers(res)
     assert list(t.columns) == RANK_COLUMNS and t.loc['a', 'map'] == '0.2000 ± 0.1000'
     assert t.index.str.endswith('(recommenders, quoted)').sum() == 8
+
+
+# ---- Issue 21, round two: fit_rank, ease and the fold-in share the trainers' settings check; no NaN model is returned ----
+
+NAN, INF = float('nan'), float('inf')
+X6 = (torch.rand(12, 9, generator=torch.Generator().manual_seed(1)) < 0.4).float()
+BAD_RANK_SETTINGS = [('lr', NAN, 'lr must be a finite number > 0, got nan'), ('lr', -0.01, 'lr must be a finite number > 0, got -0.01'),
+                     ('lr', 0, 'got 0'), ('lr', INF, 'got inf'), ('lr', '1e-2', "got '1e-2'"), ('wd', NAN, 'wd must be a finite number >= 0, got nan'),
+                     ('wd', -4, 'wd must be a finite number >= 0, got -4'), ('wd', INF, 'got inf'), ('n_factors', 0, 'n_factors must be a whole number'),
+                     ('n_factors', 8.0, 'n_factors must be a whole number of at least 1, got 8.0'), ('bs', 0, 'bs must be a whole number'),
+                     ('epochs', 0, 'epochs must be a whole number'), ('epochs', False, 'got False')]
+
+@pytest.mark.parametrize('name,value,msg', BAD_RANK_SETTINGS, ids=[f'{n}={v!r}' for n, v, _ in BAD_RANK_SETTINGS])
+def test_fit_rank_bad_settings(name, value, msg):
+    with pytest.raises(ValueError, match=re.escape(msg)): fit_rank(X6, **{'n_factors': 4, 'epochs': 1, name: value})
+
+@pytest.mark.parametrize('kw,msg', [(dict(lr=1e30), 'lower lr (now 1e+30), e.g. to 1e+29'),
+                                    (dict(wd=1e6), 'lower wd (now 1e+06), e.g. to 50: with lr 0.01, lr × wd must stay below 1')])
+def test_fit_rank_diverging_is_an_error(kw, msg):
+    with pytest.raises(FloatingPointError, match='training diverged at epoch') as e: fit_rank(X6, n_factors=4, epochs=3, bs=2, **kw)
+    assert msg in str(e.value), str(e.value)
+
+@pytest.mark.parametrize('kw,msg', [(dict(l2=NAN), 'l2 must be a finite number > 0, got nan'), (dict(l2=INF), 'got inf'),
+                                    (dict(l2=-1), 'got -1'), (dict(steps=0), 'steps must be a whole number of at least 1'),
+                                    (dict(steps=2.5), 'steps must be a whole number of at least 1, got 2.5')])
+def test_fold_in_bad_settings(trained, kw, msg):
+    with pytest.raises(ValueError, match=re.escape(msg)): fold_in_watched(trained[0], torch.zeros(1, 21), **kw)
+
+def test_recommend_watched_without_na_keeps_the_first_item():
+    "Classes without '#na#' (planted data): row 0 is a real item and can be recommended."
+    B = torch.zeros(3, 3); B[1, 0] = 1.   # who watched item 1 is pointed to item 0
+    recs = recommend_watched(B, {'user': [0], 'item': ['a', 'b', 'c']}, ['b'], n=2, item_name='item')
+    assert recs.item.tolist()[0] == 'a'
+    _, classes = trained_classes = train_rank(tiny_ratings(), n_factors=4, epochs=1, bs=8)
+    assert '#na#' not in recommend_watched(*trained_classes, classes['title'][1:3], n=30).title.tolist()

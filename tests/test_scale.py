@@ -1,5 +1,5 @@
 "Tests of collab_tutorial.scale (nbs/15_scale) on the planted ratings of collab_tutorial.synthetic (nbs/14a_synthetic): the planted noise floor is reached, both engines agree, bad inputs fail clearly, seeded runs repeat."
-import warnings
+import re, warnings
 import numpy as np, pytest, torch
 from collab_tutorial.scale import sgd_lr, fit_sgd
 from collab_tutorial.synthetic import synthetic_ratings, planted_predict
@@ -118,3 +118,60 @@ def test_bad_inputs(data, engine):
 def test_diverged_says_so(data):
     (u, i, r), _, _ = data
     with pytest.raises(FloatingPointError, match='lower lr'): fit_sgd(u, i, r, NU, NI, epochs=1, lr=1e6, init_std=10.)
+
+# ---- Issue 21, round two: every trainer refuses the same settings with the same words, and never returns NaN weights ----
+
+from collab_tutorial.fast import fit_mf
+from collab_tutorial.evaluate import fit_biases
+NAN, INF = float('nan'), float('inf')
+# (setting, bad value, message): the same table for every trainer; `wd` stands for each trainer's penalty
+BAD_SETTINGS = [('lr', NAN, 'lr must be a finite number > 0, got nan'), ('lr', -0.1, 'lr must be a finite number > 0, got -0.1'),
+                ('lr', 0, 'lr must be a finite number > 0, got 0'), ('lr', INF, 'got inf'), ('lr', '0.1', "got '0.1'"), ('lr', True, 'got True'),
+                ('wd', NAN, 'must be a finite number >= 0, got nan'), ('wd', -1, 'must be a finite number >= 0, got -1'), ('wd', INF, 'got inf'),
+                ('n_factors', 0, 'n_factors must be a whole number of at least 1, got 0'), ('n_factors', 2.5, 'got 2.5'),
+                ('bs', 0, 'bs must be a whole number of at least 1, got 0'), ('epochs', 0, 'epochs must be a whole number'),
+                ('epochs', True, 'epochs must be a whole number of at least 1, got True')]
+
+def tiny(n=600, nu=30, ni=20, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randint(0, nu, (n,), generator=g), torch.randint(0, ni, (n,), generator=g), torch.randint(1, 6, (n,), generator=g).float(), nu, ni
+
+@pytest.mark.parametrize('name,value,msg', BAD_SETTINGS, ids=[f'{n}={v!r}' for n, v, _ in BAD_SETTINGS])
+@pytest.mark.parametrize('trainer', ['fit_mf', 'fit_sgd'])
+def test_every_trainer_refuses_the_same_settings(trainer, name, value, msg):
+    u, i, r, nu, ni = tiny()
+    if trainer == 'fit_sgd':
+        name, msg = {'wd': 'reg'}.get(name, name), msg.replace('wd', 'reg')
+        f = lambda **k: fit_sgd(u.numpy(), i.numpy(), r.numpy(), nu, ni, **k)
+    else: f = lambda **k: fit_mf(u, i, r, nu, ni, **k)
+    with pytest.raises(ValueError, match=re.escape(msg)): f(**{'epochs': 1, name: value})
+
+# (trainer, settings, the setting the message must blame, with its value)
+DIVERGING = [('fit_mf', dict(lr=1e30), 'lower lr (now 1e+30), e.g. to 1e+29'),
+             ('fit_mf', dict(wd=1e6, bs=8), 'lower wd (now 1e+06), e.g. to 50: with lr 0.01, lr × wd must stay below 1'),
+             ('fit_sgd', dict(lr=1e6, init_std=10.), 'lower lr (now 1e+06), e.g. to 100000'),
+             ('fit_sgd', dict(reg=1e6), 'lower reg (now 1e+06), e.g. to 7.14: with lr 0.07, lr × reg must stay below 1'),
+             ('fit_sgd', dict(reg_bias=1e6), 'lower reg_bias (now 1e+06)')]
+
+@pytest.mark.parametrize('trainer,kw,msg', DIVERGING, ids=[f'{t} {k}' for t, k, _ in DIVERGING])
+def test_a_diverging_fit_is_an_error_that_blames_the_right_setting(trainer, kw, msg):
+    u, i, r, nu, ni = tiny()
+    f = (lambda: fit_sgd(u.numpy(), i.numpy(), r.numpy(), nu, ni, epochs=2, **kw)) if trainer == 'fit_sgd' else \
+        (lambda: fit_mf(u, i, r, nu, ni, epochs=2, **kw))
+    with pytest.raises(FloatingPointError, match='training diverged at epoch') as e: f()
+    assert msg in str(e.value), str(e.value)
+
+@pytest.mark.parametrize('value', [0., 5.5])
+def test_fit_sgd_every_rating_at_an_end_of_the_range(value):
+    u, i, r, nu, ni = tiny()
+    m, h = fit_sgd(u.numpy(), i.numpy(), np.full(len(r), value, np.float32), nu, ni, epochs=2)
+    assert np.isfinite(h.train_mse).all() and all(p.isfinite().all() for p in m.parameters())
+
+BAD_BIASES = [(dict(reg_u=NAN), 'reg_u must be a finite number >= 0, got nan'), (dict(reg_i=-1), 'reg_i must be a finite number >= 0, got -1'),
+              (dict(reg_u=INF), 'reg_u must be a finite number >= 0, got inf'), (dict(sweeps=0), 'sweeps must be a whole number of at least 1'),
+              (dict(sweeps=2.5), 'sweeps must be a whole number of at least 1, got 2.5'), (dict(reg_i='1'), "reg_i must be a finite number >= 0, got '1'")]
+
+@pytest.mark.parametrize('kw,msg', BAD_BIASES, ids=[str(k) for k, _ in BAD_BIASES])
+def test_fit_biases_bad_settings(kw, msg):
+    u, i, r, nu, ni = tiny()
+    with pytest.raises(ValueError, match=re.escape(msg)): fit_biases(u, i, r, nu, ni, **kw)
