@@ -249,7 +249,7 @@ def _train_rating(args) -> tuple:
                        "try a smaller learning rate, such as the book's 5e-3. Nothing was saved.")
     print(f"\nvalidation MSE {mse:.4f} (RMSE {math.sqrt(mse):.4f})")
     if args.model == 'dot':
-        top = item_biases(learn, dls.classes).sort_values('bias', ascending=False).head(5)
+        top = item_biases(learn, dls.classes, item_name='title').sort_values('bias', ascending=False).head(5)
         _show('Movies with the highest bias (liked beyond what their factors explain):', top)
     return learn, dls.classes, ratings, user, dict(model=args.model, wd=args.wd, valid_mse=round(mse, 6))
 
