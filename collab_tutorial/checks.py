@@ -4,14 +4,15 @@
 
 # %% ../nbs/internals/00_checks.ipynb #15396a72
 from __future__ import annotations
-import argparse, math, numbers, os, stat, tempfile
+import argparse, inspect, math, numbers, os, stat, tempfile
 from pathlib import Path
 # numpy, pandas and torch are imported inside the checks that use them, so importing this module costs only the
 # standard library: the command line (18_cli) uses it and still answers `--help` at once
 
 # %% auto #0
 __all__ = ['BOOK_SETTINGS', 'check_pos_int', 'check_fraction', 'check_number', 'check_y_range', 'check_choice', 'check_ratings',
-           'check_splits', 'unwrap', 'path_kind', 'read_text_bytes', 'writable_folder', 'arg_type']
+           'check_splits', 'unwrap', 'path_kind', 'read_text_bytes', 'writable_folder', 'arg_type', 'ParamDoc',
+           'document_params']
 
 # %% ../nbs/internals/00_checks.ipynb #f5e4a63e
 def check_pos_int(n,               # the value to check
@@ -180,3 +181,37 @@ def arg_type(check,       # a check of this module, such as `check_pos_int`, cal
 
 # %% ../nbs/internals/00_checks.ipynb #10daad10
 BOOK_SETTINGS = dict(bs=64, lr=5e-3, wd=0.1, epochs=5)   # the settings of every fit in the book's chapter
+
+# %% ../nbs/internals/00_checks.ipynb #597dff94
+class ParamDoc(str):
+    "A docstring that reads as its one-line summary and gives `help()` the parameter comments too, parsed on first use."
+    def __new__(cls, fn):  # the function whose docstring this is
+        self = super().__new__(cls, fn.__doc__ or '')
+        self.fn, self._full = fn, None
+        return self
+
+    def full(self) -> str:
+        "The summary, then a numpy-style `Parameters` section made of the comments after the parameters."
+        if self._full is None:
+            self._full = str(self)   # what `inspect.getdoc` sees while the comments are parsed (no recursion)
+            try:
+                from fastcore.docments import docments
+                sig, docs = inspect.signature(self.fn), docments(self.fn)
+            except (OSError, TypeError, ValueError): return self._full  # no source to read: the summary alone
+            anno = lambda p: '' if p.annotation is p.empty else f" : {getattr(p.annotation, '__name__', p.annotation)}"
+            rows = [f"{k}{anno(p)}\n    {docs[k]}" for k, p in sig.parameters.items() if docs.get(k)]
+            if rows: self._full = f"{self}\n\nParameters\n----------\n" + '\n'.join(rows)
+        return self._full
+
+    def expandtabs(self, tabsize=8):  # `inspect.cleandoc`, which `help()` and `inspect.getdoc` call, starts here
+        return str.expandtabs(self.full(), tabsize)
+
+# %% ../nbs/internals/00_checks.ipynb #6db6628c
+def document_params(ns: dict,  # a module's namespace, `vars(module)`: the names in its `__all__` are documented
+                   ):
+    "Give each public function (and method of a public class) defined in `ns` a `ParamDoc`, so `help()` shows its parameters."
+    for name in ns.get('__all__', ()):
+        o = ns.get(name)
+        fs = [o] if inspect.isfunction(o) else [v for v in vars(o).values() if inspect.isfunction(v)] if inspect.isclass(o) else []
+        for f in fs:
+            if f.__module__ == ns.get('__name__') and (type(f.__doc__) is str or f.__name__ == '__init__'): f.__doc__ = ParamDoc(f)
