@@ -214,4 +214,5 @@ def document_params(ns: dict,  # a module's namespace, `vars(module)`: the names
         o = ns.get(name)
         fs = [o] if inspect.isfunction(o) else [v for v in vars(o).values() if inspect.isfunction(v)] if inspect.isclass(o) else []
         for f in fs:
-            if f.__module__ == ns.get('__name__') and (type(f.__doc__) is str or f.__name__ == '__init__'): f.__doc__ = ParamDoc(f)
+            if f.__code__.co_filename != ns.get('__file__'): continue   # defined elsewhere, or generated (a dataclass's `__init__`)
+            if type(f.__doc__) is str or f.__name__ == '__init__': f.__doc__ = ParamDoc(f)
