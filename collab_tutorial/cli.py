@@ -259,7 +259,7 @@ def cmd_train(args) -> int:
     args, out = _fill_defaults(args), _check_out(args.out)
     train = _train_sgd if args.dataset != 'ml-100k' else _train_rank if args.objective == 'rank' else _train_rating
     model, classes, ratings, user, meta = train(args)
-    _show_top(model, classes, user, ratings)
+    _show_top(model, classes, user, ratings, **dict(zip(('user_name', 'item_name'), classes)))   # the columns it was trained on
     return _save(model, classes, out, args, user, meta)
 
 # %% ../nbs/18_cli.ipynb #e55ce2f3
