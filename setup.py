@@ -46,6 +46,7 @@ setuptools.setup(
     url = cfg['git_url'],
     packages = setuptools.find_packages(),
     include_package_data = True,
+    package_data = {cfg['lib_name']: ['py.typed']},   # PEP 561: the package ships its type hints
     install_requires = requirements,
     extras_require={ 'dev': dev_requirements, 'bench': bench_requirements, 'docs': docs_requirements },
     dependency_links = cfg.get('dep_links','').split(),

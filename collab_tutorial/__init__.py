@@ -20,3 +20,26 @@ def __getattr__(name: str):
 
 # %% ../nbs/internals/01_init.ipynb #31fe01e5
 def __dir__(): return sorted([*globals(), *_LAZY])
+
+# %% ../nbs/internals/01_init.ipynb #1b7e0a02
+import sys as _sys
+from importlib.machinery import PathFinder as _PathFinder
+
+# %% ../nbs/internals/01_init.ipynb #1b7e0a03
+class _ParamDocFinder:
+    "Finds the package's modules as usual; after each one runs, documents the parameters of its public functions."
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if not name.startswith('collab_tutorial.') or name.count('.') != 1: return None
+        spec = _PathFinder.find_spec(name, path)
+        if spec is None or not hasattr(spec.loader, 'exec_module'): return spec
+        run = spec.loader.exec_module
+        def exec_module(module):
+            run(module)
+            from collab_tutorial.checks import document_params
+            document_params(vars(module))
+        spec.loader.exec_module = exec_module
+        return spec
+
+# %% ../nbs/internals/01_init.ipynb #1b7e0a04
+if not any(getattr(f, '__name__', '') == '_ParamDocFinder' for f in _sys.meta_path): _sys.meta_path.insert(0, _ParamDocFinder)

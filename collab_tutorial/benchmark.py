@@ -62,7 +62,7 @@ def bench_fastai(ratings: pd.DataFrame,   # MovieLens ratings with a `title` col
 # %% ../nbs/17_benchmark.ipynb #62de4300
 def bench_fit_mf(ratings: pd.DataFrame,    # the ratings
                  splits: tuple,            # (training row positions, validation row positions)
-                 item_name: str = 'title', # column of the items
+                 item_name: str = 'movie', # column of the items
                  seed: int = 42,           # seed of the weights and of the batch order
                  **kwargs) -> dict:  # settings passed on to `fit_mf` (bs, lr, wd, epochs, ...)
     "Time `fit_mf` (its defaults, or `kwargs`) on `splits` of `ratings`, the encoding included."
@@ -81,7 +81,7 @@ def bench_fit_mf(ratings: pd.DataFrame,    # the ratings
 def bench_surprise(ratings: pd.DataFrame,     # the ratings
                    splits: tuple,             # (training row positions, validation row positions)
                    method: str = 'svd',       # 'svd' or 'svdpp'
-                   item_name: str = 'title',  # column of the items
+                   item_name: str = 'movie',  # column of the items
                    seed: int = 42,            # surprise's `random_state`
                   ) -> dict:
     "Time scikit-surprise `SVD` or `SVDpp` with its defaults on `splits`; a row with a note if it is not installed."
@@ -101,7 +101,7 @@ def bench_surprise(ratings: pd.DataFrame,     # the ratings
     return _row(t1 - t0, time.perf_counter() - t1, algo.n_epochs * len(trn), mse, 1, algo.lr_bu, algo.reg_bu, algo.n_epochs)
 
 # %% ../nbs/17_benchmark.ipynb #bc5dc631
-def _run(m: str, ratings: pd.DataFrame, splits, item_name: str = 'title', seed: int = 42) -> dict:
+def _run(m: str, ratings: pd.DataFrame, splits, item_name: str = 'movie', seed: int = 42) -> dict:
     "One row of method `m` (a key of `BENCH_LABELS`)."
     from collab_tutorial.fast import BOOK_SETTINGS
     if m in ('stock', 'collab_dls', 'fast_dls'): return bench_fastai(ratings, m, seed)

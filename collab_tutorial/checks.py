@@ -4,15 +4,16 @@
 
 # %% ../nbs/internals/00_checks.ipynb #15396a72
 from __future__ import annotations
-import argparse, math, numbers, os, stat, tempfile
+import argparse, inspect, math, numbers, os, stat, tempfile
 from pathlib import Path
 # numpy, pandas and torch are imported inside the checks that use them, so importing this module costs only the
 # standard library: the command line (18_cli) uses it and still answers `--help` at once
 
 # %% auto #0
 __all__ = ['BOOK_SETTINGS', 'SETTING_KINDS', 'check_pos_int', 'check_fraction', 'check_number', 'check_y_range', 'check_choice',
-           'check_ratings', 'unwrap', 'path_kind', 'read_text_bytes', 'writable_folder', 'arg_type', 'check_setting',
-           'check_settings', 'setting_type', 'check_loss', 'check_outputs']
+           'check_ratings', 'check_splits', 'unwrap', 'path_kind', 'read_text_bytes', 'writable_folder', 'arg_type',
+           'check_setting', 'check_settings', 'setting_type', 'check_loss', 'check_outputs', 'ParamDoc',
+           'document_params']
 
 # %% ../nbs/internals/00_checks.ipynb #f5e4a63e
 def check_pos_int(n,               # the value to check
@@ -66,29 +67,41 @@ def check_choice(value,           # the value to check
     return value
 
 # %% ../nbs/internals/00_checks.ipynb #d288a9d3
-def check_ratings(ratings: pd.DataFrame,      # one row per rating
-                  user_name: str | None = None,    # column of user ids (default: the first column)
-                  item_name: str | None = None,    # column of item ids or titles (default: the second)
-                  rating_name: str | None = None,  # column of ratings (default: the third)
-                 ) -> tuple[str, str, str]:
+def check_ratings(ratings: pd.DataFrame,                # one row per rating
+                  user_name: str = 'user',              # column of user ids
+                  item_name: str = 'movie',             # column of item ids or titles
+                  rating_name: str | None = 'rating',   # column of ratings (None: implicit data, no ratings)
+                 ) -> tuple[str, str, str | None]:
     "The `(user, item, rating)` column names of `ratings`, after checking it is a non-empty table of finite ratings."
     import numpy as np, pandas as pd
     if not isinstance(ratings, pd.DataFrame): raise TypeError(f"ratings must be a pandas DataFrame, got {type(ratings).__name__}")
     if len(ratings) == 0: raise ValueError("ratings is empty: pass a DataFrame with at least one rating")
-    cols = list(ratings.columns)
-    if len(cols) < 3 and None in (user_name, item_name, rating_name):
-        raise ValueError(f"ratings needs user, item and rating columns, it has {cols}; pass user_name, item_name and rating_name")
-    names = (user_name or cols[0], item_name or cols[1], rating_name or cols[2])
-    if missing := [c for c in names if c not in ratings.columns]:
-        raise KeyError(f"ratings has no column(s) {missing}; it has {cols}. Pass user_name, item_name and rating_name.")
+    cols, names = list(ratings.columns), (user_name, item_name, rating_name)
+    for arg, c in zip(('user_name', 'item_name', 'rating_name'), names):
+        if (c is not None or arg != 'rating_name') and c not in cols:
+            raise KeyError(f"ratings has no column {c!r} (the {arg} argument); it has {cols}. Pass {arg}= one of those.")
     for c in names[:2]:
         if n := int(ratings[c].isna().sum()): raise ValueError(f"column {c!r} has {n:,} missing values: drop those rows first")
-    r = ratings[names[2]]
+    if rating_name is None: return names
+    r = ratings[rating_name]
     if not pd.api.types.is_numeric_dtype(r) or pd.api.types.is_bool_dtype(r):
-        raise TypeError(f"ratings column {names[2]!r} must hold numbers, it holds {r.dtype}")
+        raise TypeError(f"ratings column {rating_name!r} must hold numbers, it holds {r.dtype}")
     if n := int((~np.isfinite(r.to_numpy(dtype='float64'))).sum()):
-        raise ValueError(f"ratings column {names[2]!r} has {n:,} values that are NaN or infinite: drop or fix those rows first")
+        raise ValueError(f"ratings column {rating_name!r} has {n:,} values that are NaN or infinite: drop or fix those rows first")
     return names
+
+# %% ../nbs/internals/00_checks.ipynb #cb83e1a8
+def check_splits(splits,              # a (train, test) pair of row positions, as `stratified_split` returns
+                 name: str = 'split', # the argument's name, for the message
+                ) -> tuple:
+    "`splits` as two int64 arrays of row positions, else a `TypeError` that says what a split looks like."
+    import numpy as np
+    arrs = [np.asarray(s) for s in splits] if isinstance(splits, (tuple, list)) and len(splits) == 2 else None
+    if arrs is None or any(a.ndim != 1 or (a.size and not np.issubdtype(a.dtype, np.integer)) for a in arrs):
+        got = type(splits).__name__ + (f" of length {len(splits)}" if hasattr(splits, '__len__') else '')
+        raise TypeError(f"{name} must be a (train, test) pair of row positions, such as stratified_split(ratings) "
+                        f"returns; got a {got}")
+    return tuple(a.astype('int64') for a in arrs)
 
 # %% ../nbs/internals/00_checks.ipynb #e338b31f
 def unwrap(model) -> nn.Module:
@@ -231,3 +244,38 @@ def check_outputs(outputs: dict,  # option -> the path it names (None: not writt
         if key in seen: raise ValueError(f"{seen[key]} and {opt} name the same file, {p}: give each its own file")
         seen[key] = opt
     return {k: None if v is None else Path(v) for k, v in outputs.items()}
+
+# %% ../nbs/internals/00_checks.ipynb #597dff94
+class ParamDoc(str):
+    "A docstring that reads as its one-line summary and gives `help()` the parameter comments too, parsed on first use."
+    def __new__(cls, fn):  # the function whose docstring this is
+        self = super().__new__(cls, fn.__doc__ or '')
+        self.fn, self._full = fn, None
+        return self
+
+    def full(self) -> str:
+        "The summary, then a numpy-style `Parameters` section made of the comments after the parameters."
+        if self._full is None:
+            self._full = str(self)   # what `inspect.getdoc` sees while the comments are parsed (no recursion)
+            try:
+                from fastcore.docments import docments
+                sig, docs = inspect.signature(self.fn), docments(self.fn)
+            except (OSError, TypeError, ValueError): return self._full  # no source to read: the summary alone
+            anno = lambda p: '' if p.annotation is p.empty else f" : {getattr(p.annotation, '__name__', p.annotation)}"
+            rows = [f"{k}{anno(p)}\n    {docs[k]}" for k, p in sig.parameters.items() if docs.get(k)]
+            if rows: self._full = f"{self}\n\nParameters\n----------\n" + '\n'.join(rows)
+        return self._full
+
+    def expandtabs(self, tabsize=8):  # `inspect.cleandoc`, which `help()` and `inspect.getdoc` call, starts here
+        return str.expandtabs(self.full(), tabsize)
+
+# %% ../nbs/internals/00_checks.ipynb #6db6628c
+def document_params(ns: dict,  # a module's namespace, `vars(module)`: the names in its `__all__` are documented
+                   ):
+    "Give each public function (and method of a public class) defined in `ns` a `ParamDoc`, so `help()` shows its parameters."
+    for name in ns.get('__all__', ()):
+        o = ns.get(name)
+        fs = [o] if inspect.isfunction(o) else [v for v in vars(o).values() if inspect.isfunction(v)] if inspect.isclass(o) else []
+        for f in fs:
+            if f.__code__.co_filename != ns.get('__file__'): continue   # defined elsewhere, or generated (a dataclass's `__init__`)
+            if type(f.__doc__) is str or f.__name__ == '__init__': f.__doc__ = ParamDoc(f)

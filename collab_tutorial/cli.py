@@ -248,7 +248,7 @@ def _train_rating(args) -> tuple:
     check_loss(mse, args.epochs - 1, args.lr, args.wd, weights=list(learn.model.parameters()))   # in CLI_WORDS' words
     print(f"\nvalidation MSE {mse:.4f} (RMSE {math.sqrt(mse):.4f})")
     if args.model == 'dot':
-        top = item_biases(learn, dls.classes).sort_values('bias', ascending=False).head(5)
+        top = item_biases(learn, dls.classes, item_name='title').sort_values('bias', ascending=False).head(5)
         _show('Movies with the highest bias (liked beyond what their factors explain):', top)
     return learn, dls.classes, ratings, user, dict(model=args.model, wd=args.wd, valid_mse=round(mse, 6))
 
@@ -258,7 +258,7 @@ def cmd_train(args) -> int:
     args, out = _fill_defaults(args), _check_out(args.out)
     train = _train_sgd if args.dataset != 'ml-100k' else _train_rank if args.objective == 'rank' else _train_rating
     model, classes, ratings, user, meta = train(args)
-    _show_top(model, classes, user, ratings)
+    _show_top(model, classes, user, ratings, **dict(zip(('user_name', 'item_name'), classes)))   # the columns it was trained on
     return _save(model, classes, out, args, user, meta)
 
 # %% ../nbs/18_cli.ipynb #e55ce2f3

@@ -22,7 +22,7 @@ __all__ = ['collab_codes', 'unseen_keep', 'ReadCollabBatch', 'collab_dls', 'vali
 def collab_codes(ratings: pd.DataFrame,   # one row per rating
                  train_idx,               # positions of the training rows, which define the classes
                  user_name: str = 'user',   # column of user ids
-                 item_name: str = 'title',  # column of items (ids or titles)
+                 item_name: str = 'movie',  # column of items (ids or titles)
                 ) -> tuple[Tensor, dict]:
     "Codes (n, 2) of every row's user and item, as fastai's `Categorify` makes them, and the `classes` behind them."
     codes, classes = [], {}
@@ -60,13 +60,17 @@ class ReadCollabBatch(ReadTabBatch):
 
 # %% ../nbs/02_dataloaders.ipynb #6169e7df
 @delegates(CollabDataLoaders.from_df)
-def collab_dls(ratings: pd.DataFrame,     # one row per rating: user, item, rating (the first three columns unless named)
+def collab_dls(ratings: pd.DataFrame,     # one row per rating
                valid_pct: float = 0.2,    # share of the rows held out for validation
                seed: int | None = None,   # seeds the split and the training shuffle
                unseen: str = 'warn',      # validation rows coded `#na#`: 'warn', 'keep' (silently), 'drop' or 'error'
+               user_name: str = 'user',   # column of user ids
+               item_name: str = 'movie',  # column of items: 'title' to learn one row per title, as the book does
+               rating_name: str = 'rating', # column of ratings
                **kwargs) -> DataLoaders:
     "`CollabDataLoaders.from_df` with a true permutation each epoch, a seeded shuffle and a policy for unseen rows."
-    names = check_ratings(ratings, *(kwargs.get(k) for k in ('user_name', 'item_name', 'rating_name')))
+    names = check_ratings(ratings, user_name, item_name, rating_name)
+    kwargs.update(user_name=user_name, item_name=item_name, rating_name=rating_name)   # by name, never by position
     check_fraction(valid_pct, 'valid_pct'); check_choice(unseen, 'unseen', ('warn', 'drop', 'error', 'keep'))
     loader = lambda ds, **kw: TabDataLoader(ds, after_batch=ReadCollabBatch(ds), **kw)
     dls = CollabDataLoaders.from_df(ratings, valid_pct=valid_pct, seed=seed, dl_type=loader, **kwargs)

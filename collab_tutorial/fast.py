@@ -9,10 +9,10 @@ from contextlib import contextmanager
 import numpy as np, pandas as pd, torch
 from torch import nn, Tensor
 from fastcore.meta import delegates
-from fastai.data.transforms import RandomSplitter
-from fastai.layers import sigmoid_range
-from .checks import check_pos_int, check_fraction, check_ratings, check_y_range, check_settings, check_loss
-from .dataloaders import collab_codes, unseen_keep
+from .checks import check_pos_int, check_fraction, check_ratings, check_y_range, check_splits, check_settings, check_loss
+# fastai, and the course's modules that import it (02_dataloaders), are imported inside the functions that use
+# them: `import collab_tutorial.fast` stays cheap, and training with `fit_mf` never loads fastai
+
 
 # %% auto #0
 __all__ = ['tensors_from_split', 'rewarn', 'collab_tensors', 'MFModel', 'one_cycle', 'adam_step', 'lazy_adam_step',
@@ -21,14 +21,15 @@ __all__ = ['tensors_from_split', 'rewarn', 'collab_tensors', 'MFModel', 'one_cyc
 # %% ../nbs/08_fast.ipynb #29a1904b
 def tensors_from_split(ratings: pd.DataFrame,          # one row per rating
                        splits: tuple,                  # (training row positions, validation row positions)
-                       user_name: str | None = None,   # column of user ids (default: the first column)
-                       item_name: str | None = None,   # column of items (default: the second)
-                       rating_name: str | None = None, # column of ratings (default: the third)
+                       user_name: str = 'user',        # column of user ids
+                       item_name: str = 'movie',       # column of items
+                       rating_name: str = 'rating',    # column of ratings
                        unseen: str = 'warn',           # validation rows with an unseen user or item: 'warn', 'drop' or 'error'
                       ) -> dict:
     "The rows `splits` of `ratings` encoded by `collab_codes`: (users, items, ratings) tensors per split, and the classes."
+    from collab_tutorial.dataloaders import collab_codes, unseen_keep
     names = check_ratings(ratings, user_name, item_name, rating_name)
-    trn, val = (np.asarray(s, dtype='int64') for s in splits)
+    trn, val = check_splits(splits, 'splits')
     if len(trn) == 0: raise ValueError("the training split is empty: there is nothing to learn the classes from")
     codes, classes = collab_codes(ratings, trn, *names[:2])
     val = val[unseen_keep(codes[val], unseen, names[1])]
@@ -47,11 +48,12 @@ def rewarn(caught: list,          # warnings caught with `warnings.catch_warning
 # %% ../nbs/08_fast.ipynb #2ee63141
 @delegates(tensors_from_split, but=['splits'])
 def collab_tensors(ratings: pd.DataFrame,     # one row per rating
-                   valid_pct: float = 0.2,    # share of the rows held out for validation
+                   valid_pct: float = 0.2,    # share of the rows held out for validation (0: train on every row)
                    seed: int | None = None,   # seed of the split, as in `collab_dls`
                    **kwargs) -> dict:
     "The split of `collab_dls(ratings, valid_pct, seed=seed)` as tensors: `train` and `valid` (users, items, ratings), `classes`."
-    check_fraction(valid_pct, 'valid_pct')
+    from fastai.data.transforms import RandomSplitter
+    if valid_pct != 0: check_fraction(valid_pct, 'valid_pct')
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
         d = tensors_from_split(ratings, RandomSplitter(valid_pct, seed=seed)(range(len(ratings))), **kwargs)
@@ -79,7 +81,8 @@ class MFModel(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         u, i = x[:, 0], x[:, 1]
         dot = (self.user_factors(u) * self.item_factors(i)).sum(1)
-        return sigmoid_range(dot + self.user_bias(u)[:, 0] + self.item_bias(i)[:, 0], *self.y_range)
+        lo, hi = self.y_range   # fastai's `sigmoid_range`, written out
+        return torch.sigmoid(dot + self.user_bias(u)[:, 0] + self.item_bias(i)[:, 0]) * (hi - lo) + lo
 
 # %% ../nbs/08_fast.ipynb #23948704
 def one_cycle(pct: float,                # how far training has gone, from 0 to 1
@@ -145,7 +148,9 @@ def check_rating_tensors(users: Tensor,           # user codes
     users, items, ratings = (torch.as_tensor(t) for t in (users, items, ratings))
     if not (len(users) == len(items) == len(ratings)):
         raise ValueError(f"{what} users, items and ratings must have the same length, got {len(users)}, {len(items)}, {len(ratings)}")
-    if len(ratings) == 0: raise ValueError(f"{what} ratings are empty: pass at least one rating")
+    if len(ratings) == 0:
+        raise ValueError(f"{what} ratings are empty: pass at least one rating"
+                         + (", or valid=None to train without scoring" if what == 'validation' else ''))
     for name, t, n in (('users', users, n_users), ('items', items, n_items)):
         if t.is_floating_point(): raise TypeError(f"{what} {name} must be integer indices (a LongTensor), not {t.dtype}")
         if t.min() < 0 or t.max() >= n:

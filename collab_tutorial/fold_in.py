@@ -8,7 +8,7 @@ import math, numbers, warnings
 import pandas as pd, torch
 from torch import Tensor
 from .checks import check_pos_int, unwrap
-from .interpret import model_weights, item_index, user_index
+# 06_interpret imports fastai: its helpers are imported inside the functions that use them, so this module loads fast
 from .recommend import model_y_range, as_ratings, top_table
 
 # %% auto #0
@@ -78,6 +78,7 @@ def _check_rated(rated, y_range: tuple | None, what: str) -> dict:
 # %% ../nbs/09a_fold_in.ipynb #55c6aa27
 def _dot_weights(model_or_learner) -> dict:
     "`model_weights` of a dot-product model; a `TypeError` that says folding in needs one for any other model."
+    from collab_tutorial.interpret import model_weights
     try: return model_weights(model_or_learner)
     except (TypeError, AttributeError, ValueError):
         raise TypeError(f"folding in needs a dot-product model with factor tables; "
@@ -104,9 +105,10 @@ def fold_in_user(model_or_learner,                  # a trained dot-product mode
                  l2: float = 10.,                   # the penalty towards the average user
                  y_range: tuple | None = (0, 5.5),  # used only when the model does not record its range
                  user_name: str = 'user',           # the user entry of `classes`
-                 item_name: str = 'title',          # the item entry of `classes`
+                 item_name: str = 'movie',          # the item entry of `classes`
                 ) -> tuple[Tensor, float]:
     "Factors and bias of a new user from `rated` ({title: rating}), with the movie table kept fixed."
+    from collab_tutorial.interpret import item_index
     return _fold(model_or_learner, classes, rated, l2, y_range, 'user', 'item', user_name,
                  lambda t: item_index(classes, t, item_name))
 
@@ -134,9 +136,10 @@ def recommend_new_user(model_or_learner,                  # a trained dot-produc
                        l2: float = 10.,                   # the penalty towards the average user
                        y_range: tuple | None = (0, 5.5),  # used only when the model does not record its range
                        user_name: str = 'user',           # the user entry of `classes`
-                       item_name: str = 'title',          # the item entry of `classes`
+                       item_name: str = 'movie',          # the item entry of `classes`
                       ) -> pd.DataFrame:
     "Top-`n` titles for a new user known only by `rated` ({title: rating}); the average user if `rated` is empty."
+    from collab_tutorial.interpret import item_index
     n = check_pos_int(n, 'n')
     f, b = fold_in_user(model_or_learner, classes, rated, l2, y_range, user_name, item_name)
     exclude = [item_index(classes, t, item_name) for t in (rated or {})]
@@ -149,9 +152,10 @@ def fold_in_item(model_or_learner,                  # a trained dot-product mode
                  l2: float = 10.,                   # the penalty towards the average movie
                  y_range: tuple | None = (0, 5.5),  # used only when the model does not record its range
                  user_name: str = 'user',           # the user entry of `classes`
-                 item_name: str = 'title',          # the item entry of `classes`
+                 item_name: str = 'movie',          # the item entry of `classes`
                 ) -> tuple[Tensor, float]:
     "Factors and bias of a new movie from `rated` ({user: rating}), with the user table kept fixed."
+    from collab_tutorial.interpret import user_index
     return _fold(model_or_learner, classes, rated, l2, y_range, 'item', 'user', item_name,
                  lambda u: user_index(classes, u, user_name))
 
@@ -163,9 +167,10 @@ def fans_new_item(model_or_learner,                  # a trained dot-product mod
                   l2: float = 10.,                   # the penalty towards the average movie
                   y_range: tuple | None = (0, 5.5),  # used only when the model does not record its range
                   user_name: str = 'user',           # the user entry of `classes`
-                  item_name: str = 'title',          # the item entry of `classes`
+                  item_name: str = 'movie',          # the item entry of `classes`
                  ) -> pd.DataFrame:
     "The `n` users most likely to love a new movie known only by `rated` ({user: rating}), leaving out its raters."
+    from collab_tutorial.interpret import user_index
     n = check_pos_int(n, 'n')
     f, b = fold_in_item(model_or_learner, classes, rated, l2, y_range, user_name, item_name)
     w = _dot_weights(model_or_learner)

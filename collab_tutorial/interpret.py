@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_interpret.ipynb #537f1beb
 from __future__ import annotations
-import difflib
+import difflib, numbers
 import numpy as np, pandas as pd, torch
 import torch.nn.functional as F
 import matplotlib.pyplot as plt
@@ -17,15 +17,23 @@ __all__ = ['NA', 'item_index', 'user_index', 'model_weights', 'item_biases', 'pc
 # %% ../nbs/06_interpret.ipynb #14d547fb
 NA = '#na#'
 
+def _is_num(x) -> bool: return isinstance(x, numbers.Number) or type(x).__module__ == 'numpy'
+
 def item_index(classes: dict,             # `dls.classes`: each column's values, `#na#` first
                title,                     # the item to look up, such as 'Star Wars (1977)'
-               item_name: str = 'title',  # the item column in `classes`
+               item_name: str = 'movie',  # the item column in `classes`
               ) -> int:
     "Position of `title` in `classes[item_name]`, or a `KeyError` with close matches if the model never saw it."
     vocab = list(classes[item_name])
     if title != NA and title in vocab: return vocab.index(title)
-    close = difflib.get_close_matches(str(title), [str(o) for o in vocab[1:]], n=3)
-    hint = f"Did you mean one of {close}?" if close else "Check the spelling, including the year in brackets."
+    known = vocab[1:]
+    if known and not isinstance(title, type(known[0])) and not (_is_num(title) and _is_num(known[0])):
+        hint = (f"The {item_name} values are of type {type(known[0]).__name__} (such as {known[0]!r}), not "
+                f"{type(title).__name__}: pass one of them, or set item_name to the column that holds values like {title!r}.")
+    elif isinstance(title, str):   # a near miss is only suggested among values of the same type
+        close = difflib.get_close_matches(title, known, n=3)
+        hint = f"Did you mean one of {close}?" if close else "Check the spelling, including the year in brackets."
+    else: hint = "Check the id." + (f" The ids the model knows run from {known[0]!r} to {known[-1]!r}." if known else '')
     raise KeyError(f"unknown {item_name} {title!r}: not among the {len(vocab)-1} {item_name} values seen in training. {hint}")
 
 # %% ../nbs/06_interpret.ipynb #f77d515b
@@ -55,7 +63,7 @@ def model_weights(model_or_learner,  # a dot-product model, or a `Learner` holdi
 # %% ../nbs/06_interpret.ipynb #77123572
 def item_biases(model_or_learner,          # a dot-product model, or a `Learner` holding one
                 classes: dict,             # the `dls.classes` the model was built from
-                item_name: str = 'title',  # the item column in `classes`
+                item_name: str = 'movie',  # the item column in `classes`
                ) -> pd.DataFrame:
     "Every item's learned bias next to its name, lowest first (`#na#` left out)."
     b = model_weights(model_or_learner)['item_bias']
@@ -66,7 +74,7 @@ def pca_map(model_or_learner,          # a dot-product model, or a `Learner` hol
             classes: dict,             # the `dls.classes` the model was built from
             titles,                    # the items to place on the map
             label=(),                  # the items among `titles` to name on the map
-            item_name: str = 'title',  # the item column in `classes`
+            item_name: str = 'movie',  # the item column in `classes`
             ax=None,                   # a matplotlib axis to draw on (default: a new figure)
             figsize: tuple = (10, 10), # the size of that new figure
            ):
@@ -91,7 +99,7 @@ def most_similar(model_or_learner,          # a dot-product model, or a `Learner
                  classes: dict,             # the `dls.classes` the model was built from
                  title,                     # the item to find neighbours for
                  n: int = 5,                # how many neighbours to return
-                 item_name: str = 'title',  # the item column in `classes`
+                 item_name: str = 'movie',  # the item column in `classes`
                  among=None,                # only consider these items (default: all of them)
                 ) -> pd.DataFrame:
     "The `n` items whose factors are most cosine-similar to `title`'s, best first; `title` itself and `#na#` left out."

@@ -31,7 +31,7 @@ def closest_liked(model,                   # a model with factor tables (a dot-p
                   classes: dict,           # the classes behind its tables
                   title: str,              # the recommended title
                   liked: list,             # the titles the user liked
-                  item_name: str = 'title',  # the item entry of `classes`
+                  item_name: str = 'movie',  # the item entry of `classes`
                  ) -> str | None:
     "The title in `liked` whose factors point most the same way as `title`'s; None if `liked` holds nothing else."
     among = [t for t in liked if t != title]
@@ -45,7 +45,7 @@ def top10(model,                           # a dot-product rating model, or a `R
           genres: pd.Series | None = None,  # genres by title, from `movie_genres` (default: no genres column)
           n: int = 10,                     # length of the list
           like: float = 4.,                # stars from which a rated movie can be a reason (every movie, for a `RankMF`)
-          item_name: str = 'title',        # the item entry of `classes`
+          item_name: str = 'movie',        # the item entry of `classes`
          ) -> pd.DataFrame:
     "A new user's top-`n` from `rated`, without retraining, each with its genres and the liked movie it is closest to."
     if not hasattr(rated, 'items'): raise TypeError(f"rated must be a dict {{title: stars}}, got {type(rated).__name__}")
@@ -71,7 +71,7 @@ def top10_panel(model,                           # a dot-product rating model, o
                 classes: dict,                   # the classes behind the model's tables
                 genres: pd.Series | None = None,  # genres by title, from `movie_genres`
                 n: int = 10,                     # length of the list
-                item_name: str = 'title',        # the item entry of `classes`
+                item_name: str = 'movie',        # the item entry of `classes`
                ):
     "An ipywidgets panel: find movies by title, rate them (or mark them watched) and see your `top10` at once."
     try: import ipywidgets as W

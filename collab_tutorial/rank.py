@@ -9,10 +9,9 @@ from typing import Callable
 import numpy as np, pandas as pd, torch
 from torch import nn, Tensor
 from fastcore.meta import delegates
-from fastai.layers import Embedding
 from .checks import check_pos_int, check_ratings, check_settings, check_loss
-from .dataloaders import collab_codes
-from .interpret import item_index, model_weights
+# fastai's `Embedding` and the helpers of 02_dataloaders and 06_interpret (which import fastai) are imported inside
+# the functions that use them, so this module loads fast
 from .fast import fit_mf, one_cycle, adam_step, torch_threads
 from .topn import (stratified_split, watched_matrix, rank_data, top_k, evaluate_scores, popularity_scores,
                                   random_scores, dot_scores, RECOMMENDERS_ML100K)
@@ -26,6 +25,7 @@ __all__ = ['EASE_GRID', 'WD_GRID', 'RANK_SEEDS', 'RANK_COLUMNS', 'item_knn_score
 def item_knn_scores(X: Tensor,  # (n_users, n_items) 0/1 training matrix
                    ) -> Tensor:
     "Scores from item-to-item cosine similarity: for each item, the sum of its similarities to the items the user rated."
+    X = _check_watched(X)
     cols = X / X.norm(dim=0).clamp(min=1e-12)   # each item's column of users, scaled to length 1
     S = cols.T @ cols
     S.fill_diagonal_(0)
@@ -37,6 +37,7 @@ def ease(X: Tensor,          # (n_users, n_items) 0/1 training matrix
         ) -> Tensor:
     "EASE's item-to-item weights B (n_items, n_items): each item's column regressed on the others, diagonal held at zero."
     check_settings(lam=lam)  # above 0: it keeps X^T X + lam I invertible
+    X = _check_watched(X)
     G = X.T.double() @ X.double()
     P = torch.linalg.inv(G + lam * torch.eye(len(G), dtype=torch.float64))
     B = -P / P.diagonal()        # column j divided by P_jj
@@ -47,6 +48,7 @@ def ease(X: Tensor,          # (n_users, n_items) 0/1 training matrix
 class RankMF(nn.Module):
     "Dot product of user and item factors plus a bias for each, as `MFModel`, but a raw score for ranking: no `sigmoid_range`."
     def __init__(self, n_users: int, n_items: int, n_factors: int = 512):
+        from fastai.layers import Embedding
         super().__init__()
         self.user_factors, self.item_factors = Embedding(n_users, n_factors), Embedding(n_items, n_factors)
         self.user_bias, self.item_bias = Embedding(n_users, 1), Embedding(n_items, 1)
@@ -58,6 +60,10 @@ class RankMF(nn.Module):
 # %% ../nbs/12_rank.ipynb #ee148436
 def _check_watched(X) -> Tensor:
     "`X` as a float matrix of who watched what, or a clear error."
+    if not isinstance(X, (Tensor, np.ndarray)):
+        raise TypeError(f"X must be a (n_users, n_items) 0/1 matrix (a Tensor), got a {type(X).__name__}; from a table of "
+                        "ratings make it with rank_data(ratings, stratified_split(ratings))['train'], or train on the table "
+                        "itself with train_rank(ratings)")
     X = torch.as_tensor(X, dtype=torch.float32)
     if X.ndim != 2: raise ValueError(f"X must be a (n_users, n_items) matrix, got shape {tuple(X.shape)}")
     if not torch.isfinite(X).all() or (X < 0).any(): raise ValueError("X must hold 0/1 (or non-negative) values, without NaN")
@@ -221,10 +227,11 @@ def machine() -> str:
 @delegates(fit_rank, but=['X'])
 def train_rank(ratings: pd.DataFrame,      # one row per rating (a rating present = watched)
                user_name: str = 'user',    # column of users
-               item_name: str = 'title',   # column of items
+               item_name: str = 'movie',   # column of items
                **kwargs) -> tuple[RankMF, dict]:
     "Train a `RankMF` with `fit_rank` on every row of `ratings`; return it and the `classes` behind its tables."
-    check_ratings(ratings, user_name, item_name)
+    from collab_tutorial.dataloaders import collab_codes
+    check_ratings(ratings, user_name, item_name, None)
     codes, classes = collab_codes(ratings, np.arange(len(ratings)), user_name, item_name)
     return fit_rank(watched_matrix(codes, len(classes[user_name]), len(classes[item_name])), **kwargs), classes
 
@@ -236,6 +243,7 @@ def fold_in_watched(model,            # a `RankMF` (or any model with factor and
                    ) -> Tensor:
     "Factors (n, n_factors) of new users from the items they watched: the softmax loss of training, minimised over their factors alone."
     check_settings(l2=l2, steps=steps)  # l2 above 0: it keeps the new factors finite
+    from collab_tutorial.interpret import model_weights
     w = model_weights(model)
     V, b = w['item_factors'], w['item_bias']
     X = torch.as_tensor(X, dtype=torch.float32).reshape(-1, len(V))
@@ -254,10 +262,11 @@ def recommend_watched(model,                     # a `RankMF` from `train_rank`,
                       classes: dict,             # the classes behind the model's tables
                       watched: list,             # titles the new user watched
                       n: int = 10,               # length of the list
-                      item_name: str = 'title',  # the item column in `classes`
+                      item_name: str = 'movie',  # the item column in `classes`
                       l2: float = 10.,           # penalty of the fold-in (not used for EASE)
                      ) -> pd.DataFrame:
     "The `n` best titles for a new user known only by the titles they `watched`, leaving those out."
+    from collab_tutorial.interpret import item_index, model_weights
     n = check_pos_int(n, 'n')
     if isinstance(watched, str): raise TypeError(f"watched must be a list of titles, got the single string {watched!r}; wrap it in a list")
     titles = list(classes[item_name])

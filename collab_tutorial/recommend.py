@@ -7,9 +7,8 @@ from __future__ import annotations
 import math, numbers
 import pandas as pd, torch
 from torch import Tensor
-from fastai.layers import sigmoid_range
 from .checks import check_pos_int, check_ratings, unwrap
-from .interpret import model_weights, item_index, user_index
+# 06_interpret imports fastai: its helpers are imported inside the functions that use them, so this module loads fast
 
 # %% auto #0
 __all__ = ['dot_scores', 'model_y_range', 'as_ratings', 'score_matrix', 'top_k', 'top_table', 'recommend', 'fans']
@@ -20,6 +19,7 @@ def dot_scores(model,       # a dot-product model (or a `Learner` holding one) w
                items: list | Tensor | None = None,  # the item indices to score (default: every item)
               ) -> Tensor:
     "The (users, items) table of scores from the factor and bias tables (before any `sigmoid_range`, which keeps the order)."
+    from collab_tutorial.interpret import model_weights
     w = model_weights(model)
     u, i = (slice(None) if x is None else torch.as_tensor(x, dtype=torch.long) for x in (users, items))
     return w['user_factors'][u] @ w['item_factors'][i].T + w['user_bias'][u][:, None] + w['item_bias'][i]
@@ -41,7 +41,7 @@ def as_ratings(model_or_learner,             # the model the scores come from, o
               ) -> Tensor:
     "`raw` scores as the ratings the model predicts: through its `sigmoid_range` when it has one."
     yr = model_y_range(model_or_learner, default)
-    return raw if yr is None else sigmoid_range(raw, *yr)
+    return raw if yr is None else torch.sigmoid(raw) * (yr[1] - yr[0]) + yr[0]   # fastai's `sigmoid_range`
 
 # %% ../nbs/09_recommend.ipynb #5e166589
 @torch.no_grad()
@@ -91,6 +91,7 @@ def top_table(scores: Tensor,  # one score per name: a user's scores for every m
 # %% ../nbs/09_recommend.ipynb #a16f4222
 def _predict(model_or_learner, users: list | Tensor, items: list | Tensor) -> Tensor:
     "Predicted ratings (users, items): from the factor tables when the model has them, else through its forward pass."
+    from collab_tutorial.interpret import model_weights
     try: model_weights(model_or_learner)
     except (TypeError, AttributeError, ValueError): return score_matrix(model_or_learner, users, items)
     return as_ratings(model_or_learner, dot_scores(model_or_learner, users, items))
@@ -102,10 +103,11 @@ def recommend(model_or_learner,            # a trained model, or a `Learner` hol
               ratings_df: pd.DataFrame,    # ratings: what `user` rated there is left out
               n: int = 10,                 # how many titles
               user_name: str = 'user',     # the user column of `classes` and `ratings_df`
-              item_name: str = 'title',    # the item column of `classes` and `ratings_df`
+              item_name: str = 'movie',    # the item column of `classes` and `ratings_df`
               rating_name: str = 'rating', # the rating column of `ratings_df`
              ) -> pd.DataFrame:
     "The `n` titles with the highest predicted rating for a known `user`, leaving out those they rated in `ratings_df`."
+    from collab_tutorial.interpret import user_index
     n = check_pos_int(n, 'n'); check_ratings(ratings_df, user_name, item_name, rating_name)
     u, titles = user_index(classes, user, user_name), classes[item_name]
     o2i = {t: j for j, t in enumerate(titles)}
@@ -119,10 +121,11 @@ def fans(model_or_learner,                      # a trained model, or a `Learner
          n: int = 10,                           # how many users
          ratings_df: pd.DataFrame | None = None, # ratings: who rated `title` there is left out (default: nobody)
          user_name: str = 'user',               # the user column of `classes` and `ratings_df`
-         item_name: str = 'title',              # the item column of `classes` and `ratings_df`
+         item_name: str = 'movie',              # the item column of `classes` and `ratings_df`
          rating_name: str = 'rating',           # the rating column of `ratings_df`
         ) -> pd.DataFrame:
     "The `n` users with the highest predicted rating for `title` (leaving out those who rated it in `ratings_df`)."
+    from collab_tutorial.interpret import item_index
     n = check_pos_int(n, 'n')
     i, users = item_index(classes, title, item_name), classes[user_name]
     seen = []

@@ -7,8 +7,8 @@ from __future__ import annotations
 import math
 import numpy as np, pandas as pd, torch
 from torch import Tensor
-from .checks import check_fraction, check_ratings
-from .dataloaders import collab_codes
+from .checks import check_fraction, check_ratings, check_splits
+# `collab_codes` comes from 02_dataloaders, which imports fastai: it is imported where it is used, so this module loads fast
 from .recommend import top_k, dot_scores, score_matrix
 
 # %% auto #0
@@ -48,17 +48,18 @@ def rank_data(ratings: pd.DataFrame,  # one row per rating
               split: tuple,           # `(train, test)` row positions, e.g. `stratified_split(ratings)`
               user_name: str = 'user',     # column of users
               item_name: str = 'movie',    # column of items (the benchmark uses movie ids)
-              rating_name: str = 'rating', # column of ratings, kept for the rating models
+              rating_name: str | None = 'rating', # column of ratings, kept for the rating models (None: implicit data, all 1)
              ) -> dict:
     "Who watched what in the training and test rows as 0/1 matrices coded by `collab_codes`, the classes, and the training rows."
+    from collab_tutorial.dataloaders import collab_codes
     check_ratings(ratings, user_name, item_name, rating_name)
-    trn, tst = (np.asarray(s, dtype='int64') for s in split)
+    trn, tst = check_splits(split, 'split')
     if len(trn) == 0: raise ValueError("the training split is empty: there is nothing to learn from")
     if len(tst) == 0: raise ValueError("the test split is empty: there is nothing to score the lists against")
     codes, classes = collab_codes(ratings, trn, user_name, item_name)
     shape = (len(classes[user_name]), len(classes[item_name]))
     known = (codes[tst] > 0).all(1)
-    y = torch.tensor(ratings[rating_name].to_numpy(dtype='float32'))
+    y = torch.ones(len(ratings)) if rating_name is None else torch.tensor(ratings[rating_name].to_numpy(dtype='float32'))
     return dict(train=watched_matrix(codes[trn], *shape), test=watched_matrix(codes[tst][known], *shape), classes=classes,
                 rows=(codes[trn, 0], codes[trn, 1], y[trn]), test_rows=(codes[tst][known, 0], codes[tst][known, 1], y[tst][known]),
                 n_dropped=int((~known).sum()))

@@ -12,7 +12,8 @@ def bad_tables(df):
     return [
         ('empty', df.iloc[:0], {}, ValueError, 'ratings is empty'),
         ('not a DataFrame', df.values, {}, TypeError, 'must be a pandas DataFrame'),
-        ('missing column', df, dict(item_name='title'), KeyError, "no column(s) ['title']"),
+        ('missing column', df, dict(item_name='title'), KeyError, "no column 'title' (the item_name argument); it has ['user', 'movie', 'rating']"),
+        ('columns named otherwise', df.rename(columns={'user': 'customer'}), {}, KeyError, "no column 'user' (the user_name argument)"),
         ('NaN rating', df.assign(rating=[NAN] + list(df.rating[1:])), {}, ValueError, '1 values that are NaN or infinite'),
         ('infinite rating', df.assign(rating=[INF] + list(df.rating[1:])), {}, ValueError, 'NaN or infinite'),
         ('text ratings', df.assign(rating='4'), {}, TypeError, 'must hold numbers'),
@@ -92,10 +93,10 @@ def model(nan: bool = False):
     return m
 
 def test_recommendations_are_never_nan_or_silently_empty():
-    with pytest.raises(ValueError, match='NaN or infinite'): recommend(model(nan=True), CLASSES, 2, RATED, n=2)
-    with pytest.raises(ValueError, match='NaN or infinite'): most_similar(model(nan=True), CLASSES, 'a', n=2)
-    assert list(recommend(model(), CLASSES, 2, RATED, n=5).title) != []        # user 2 has two unseen titles
-    assert recommend(model(), CLASSES, 1, RATED, n=5).empty                    # user 1 rated everything: documented empty
-    with pytest.raises(KeyError, match='unknown user 9'): recommend(model(), CLASSES, 9, RATED)
-    with pytest.raises(ValueError, match='n must be a whole number of at least 1'): recommend(model(), CLASSES, 2, RATED, n=0)
-    with pytest.raises(KeyError, match="unknown title 'zz'"): most_similar(model(), CLASSES, 'zz')
+    with pytest.raises(ValueError, match='NaN or infinite'): recommend(model(nan=True), CLASSES, 2, RATED, n=2, item_name='title')
+    with pytest.raises(ValueError, match='NaN or infinite'): most_similar(model(nan=True), CLASSES, 'a', n=2, item_name='title')
+    assert list(recommend(model(), CLASSES, 2, RATED, n=5, item_name='title').title) != []        # user 2 has two unseen titles
+    assert recommend(model(), CLASSES, 1, RATED, n=5, item_name='title').empty                    # user 1 rated everything: documented empty
+    with pytest.raises(KeyError, match='unknown user 9'): recommend(model(), CLASSES, 9, RATED, item_name='title')
+    with pytest.raises(ValueError, match='n must be a whole number of at least 1'): recommend(model(), CLASSES, 2, RATED, n=0, item_name='title')
+    with pytest.raises(KeyError, match="unknown title 'zz'"): most_similar(model(), CLASSES, 'zz', item_name='title')

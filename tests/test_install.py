@@ -71,3 +71,15 @@ def test_dev_tools_are_not_runtime_requirements(settings):
     reqs = {Requirement(r).name.lower() for r in shlex.split(settings['requirements'])}
     assert not reqs & {'nbdev', 'execnb', 'pytest', 'jupyterlab', 'playwright'}, reqs
     assert not imported_packages() & {'nbdev', 'execnb', 'pytest'}
+
+def test_wheel_ships_py_typed(tmp_path):
+    "A wheel built from this checkout contains `collab_tutorial/py.typed` (PEP 561), so type checkers read the hints."
+    import shutil, subprocess, sys, zipfile
+    assert (ROOT/'collab_tutorial'/'py.typed').is_file()
+    src = tmp_path/'src'
+    shutil.copytree(ROOT/'collab_tutorial', src/'collab_tutorial', ignore=shutil.ignore_patterns('__pycache__'))
+    for f in ('setup.py', 'settings.ini', 'MANIFEST.in', 'README.md', 'LICENSE'): shutil.copy(ROOT/f, src/f)
+    subprocess.run([sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '-q', str(src), '-w', str(tmp_path/'dist')],
+                   check=True, capture_output=True, cwd=tmp_path)
+    names = zipfile.ZipFile(next((tmp_path/'dist').glob('*.whl'))).namelist()
+    assert 'collab_tutorial/py.typed' in names, names

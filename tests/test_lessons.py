@@ -143,10 +143,10 @@ def test_embedding_dot_bias_is_the_course_model():
     assert torch.allclose(m(x), sigmoid_range(by_hand, 0, 5.5), atol=1e-6)
 
 def test_index_lookups():
-    assert item_index(CLASSES, 'Star Wars (1977)') == 2 and user_index(CLASSES, 22) == 2
-    with pytest.raises(KeyError, match="Did you mean one of \\['Star Wars \\(1977\\)'"): item_index(CLASSES, 'Star Wars (1978)')
-    with pytest.raises(KeyError, match='Check the spelling'): item_index(CLASSES, 'zzzz')
-    with pytest.raises(KeyError, match='unknown title'): item_index(CLASSES, NA)
+    assert item_index(CLASSES, 'Star Wars (1977)', item_name='title') == 2 and user_index(CLASSES, 22) == 2
+    with pytest.raises(KeyError, match="Did you mean one of \\['Star Wars \\(1977\\)'"): item_index(CLASSES, 'Star Wars (1978)', item_name='title')
+    with pytest.raises(KeyError, match='Check the spelling'): item_index(CLASSES, 'zzzz', item_name='title')
+    with pytest.raises(KeyError, match='unknown title'): item_index(CLASSES, NA, item_name='title')
     with pytest.raises(KeyError, match='unknown user 10000'): user_index(CLASSES, 10_000)
     with pytest.raises(KeyError, match='unknown user'): user_index(CLASSES, NA)
     with pytest.raises(KeyError, match='movie'): item_index({'movie': CLASSES['title']}, 'Fargo', item_name='movie')
@@ -178,31 +178,31 @@ def test_model_weights_reads_every_dot_product_model():
     with pytest.raises(TypeError, match='CollabNN has no user_bias'): model_weights(CollabNN((5, 3), (7, 3)))
 
 def test_item_biases():
-    b = item_biases(trained_like(), CLASSES)
+    b = item_biases(trained_like(), CLASSES, item_name='title')
     assert len(b) == 4 and b.bias.is_monotonic_increasing and NA not in set(b.title)
 
 def test_pca_map():
     titles = CLASSES['title'][1:]
-    ax, coords = pca_map(trained_like(), CLASSES, titles, label=titles[:2])
+    ax, coords = pca_map(trained_like(), CLASSES, titles, label=titles[:2], item_name='title')
     assert coords.shape == (4, 2) and len(ax.texts) == 2 and list(coords.index) == titles
     assert (coords.iloc[0] > 0).all() and np.allclose(coords.values.mean(0), 0, atol=1e-5)
     plt.close(ax.figure)
-    with pytest.raises(KeyError, match="unknown title 'Star Warz'"): pca_map(trained_like(), CLASSES, ['Fargo (1996)', 'Star Warz'])
-    with pytest.raises(KeyError, match='Star Wars'): pca_map(trained_like(), CLASSES, titles, label=['Star Wars'])
+    with pytest.raises(KeyError, match="unknown title 'Star Warz'"): pca_map(trained_like(), CLASSES, ['Fargo (1996)', 'Star Warz'], item_name='title')
+    with pytest.raises(KeyError, match='Star Wars'): pca_map(trained_like(), CLASSES, titles, label=['Star Wars'], item_name='title')
     plt.close('all')
 
 def test_most_similar():
     m = trained_like()
-    sims = most_similar(m, CLASSES, 'Fargo (1996)', n=2)
+    sims = most_similar(m, CLASSES, 'Fargo (1996)', n=2, item_name='title')
     assert len(sims) == 2 and sims.similarity.is_monotonic_decreasing and 'Fargo (1996)' not in set(sims.title)
     f = model_weights(m)['item_factors']
-    want = float(nn.functional.cosine_similarity(f[item_index(CLASSES, sims.title[0])], f[1], dim=0))
+    want = float(nn.functional.cosine_similarity(f[item_index(CLASSES, sims.title[0], item_name='title')], f[1], dim=0))
     assert abs(sims.similarity[0] - want) < 1e-6 and (sims.similarity <= 1 + 1e-6).all()
-    assert len(most_similar(m, CLASSES, 'Fargo (1996)', n=5000)) == 3                    # every other title, never #na#
-    assert len(most_similar(m, CLASSES, 'Fargo (1996)', n=10, among=['Fargo (1996)', 'Titanic (1997)'])) == 1
-    with pytest.raises(KeyError, match='Did you mean'): most_similar(m, CLASSES, 'Fargo (1997)')
-    with pytest.raises(KeyError, match="unknown title 'Fargo'"): most_similar(m, CLASSES, 'Titanic (1997)', among=['Fargo'])
-    with pytest.raises(ValueError, match='n must be a whole number of at least 1'): most_similar(m, CLASSES, 'Fargo (1996)', n=0)
+    assert len(most_similar(m, CLASSES, 'Fargo (1996)', n=5000, item_name='title')) == 3                    # every other title, never #na#
+    assert len(most_similar(m, CLASSES, 'Fargo (1996)', n=10, among=['Fargo (1996)', 'Titanic (1997)'], item_name='title')) == 1
+    with pytest.raises(KeyError, match='Did you mean'): most_similar(m, CLASSES, 'Fargo (1997)', item_name='title')
+    with pytest.raises(KeyError, match="unknown title 'Fargo'"): most_similar(m, CLASSES, 'Titanic (1997)', among=['Fargo'], item_name='title')
+    with pytest.raises(ValueError, match='n must be a whole number of at least 1'): most_similar(m, CLASSES, 'Fargo (1996)', n=0, item_name='title')
 
 # 07_neural
 def test_collab_nn():

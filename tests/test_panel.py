@@ -28,37 +28,37 @@ BAD = [  # (rated, error, what the message must say)
 
 @pytest.mark.parametrize('rated,err,says', BAD, ids=[repr(b[0]) for b in BAD])
 def test_bad_ratings(model, rated, err, says):
-    with pytest.raises(err, match=None) as e: top10(model, CLASSES, rated)
+    with pytest.raises(err, match=None) as e: top10(model, CLASSES, rated, item_name='title')
     assert says in str(e.value), str(e.value)
 
 def test_bad_n(model):
     for n in (0, -1, 2.5, 'ten'):
-        with pytest.raises((ValueError, TypeError), match='n'): top10(model, CLASSES, {'Alien (1979)': 5}, n=n)
+        with pytest.raises((ValueError, TypeError), match='n'): top10(model, CLASSES, {'Alien (1979)': 5}, n=n, item_name='title')
 
 def test_list_leaves_out_rated_and_gives_reasons(model):
-    recs = top10(model, CLASSES, {'Alien (1979)': 5, 'Babe (1995)': 1}, n=3)
+    recs = top10(model, CLASSES, {'Alien (1979)': 5, 'Babe (1995)': 1}, n=3, item_name='title')
     assert len(recs) == 3 and not {'Alien (1979)', 'Babe (1995)', '#na#'} & set(recs.title)
     assert set(recs['because you liked']) == {'Alien (1979)'}        # Babe has one star: never a reason
 
 def test_n_larger_than_catalogue(model):
-    assert len(top10(model, CLASSES, {'Alien (1979)': 5}, n=50)) == len(TITLES) - 2   # all but #na# and the rated
+    assert len(top10(model, CLASSES, {'Alien (1979)': 5}, n=50, item_name='title')) == len(TITLES) - 2   # all but #na# and the rated
 
 def test_ranker_takes_titles_and_ignores_stars(ranker):
-    a = top10(ranker, CLASSES, {'Alien (1979)': 'watched', 'Dune (1984)': 'watched'}, n=3)
-    b = top10(ranker, CLASSES, {'Alien (1979)': 1, 'Dune (1984)': 5}, n=3)
+    a = top10(ranker, CLASSES, {'Alien (1979)': 'watched', 'Dune (1984)': 'watched'}, n=3, item_name='title')
+    b = top10(ranker, CLASSES, {'Alien (1979)': 1, 'Dune (1984)': 5}, n=3, item_name='title')
     assert list(a.title) == list(b.title) and set(a['because you liked']) <= {'Alien (1979)', 'Dune (1984)'}
-    with pytest.raises(KeyError, match='Dunes'): top10(ranker, CLASSES, {'Dunes': 'watched'})
+    with pytest.raises(KeyError, match='Dunes'): top10(ranker, CLASSES, {'Dunes': 'watched'}, item_name='title')
 
 def test_closest_liked(model):
-    assert closest_liked(model, CLASSES, 'Fargo (1996)', []) is None
-    assert closest_liked(model, CLASSES, 'Fargo (1996)', ['Fargo (1996)']) is None
-    assert closest_liked(model, CLASSES, 'Fargo (1996)', ['Emma (1996)']) == 'Emma (1996)'
-    with pytest.raises(KeyError, match='Fargo'): closest_liked(model, CLASSES, 'Fargo', ['Emma (1996)'])
+    assert closest_liked(model, CLASSES, 'Fargo (1996)', [], item_name='title') is None
+    assert closest_liked(model, CLASSES, 'Fargo (1996)', ['Fargo (1996)'], item_name='title') is None
+    assert closest_liked(model, CLASSES, 'Fargo (1996)', ['Emma (1996)'], item_name='title') == 'Emma (1996)'
+    with pytest.raises(KeyError, match='Fargo'): closest_liked(model, CLASSES, 'Fargo', ['Emma (1996)'], item_name='title')
 
 def test_genres_column(model):
     g = pd.Series({t: 'Drama' for t in TITLES[1:]})
-    assert set(top10(model, CLASSES, {'Alien (1979)': 5}, g, n=2).genres) == {'Drama'}
-    assert set(top10(model, CLASSES, {'Alien (1979)': 5}, pd.Series(dtype=str), n=2).genres) == {''}  # unknown: blank
+    assert set(top10(model, CLASSES, {'Alien (1979)': 5}, g, n=2, item_name='title').genres) == {'Drama'}
+    assert set(top10(model, CLASSES, {'Alien (1979)': 5}, pd.Series(dtype=str), n=2, item_name='title').genres) == {''}  # unknown: blank
 
 def test_movie_genres_bad_folder(tmp_path):
     with pytest.raises((DataError, FileNotFoundError, NotADirectoryError), match='u.item|u.data'): movie_genres(tmp_path)
@@ -67,7 +67,7 @@ def test_movie_genres_bad_folder(tmp_path):
     with pytest.raises(DataError, match='genre flag'): movie_genres(tmp_path)
 
 def test_panel_wiring(model):
-    p = top10_panel(model, CLASSES, n=3); w = p.widgets
+    p = top10_panel(model, CLASSES, n=3, item_name='title'); w = p.widgets
     w['rate'].click(); assert p.rated == {}                          # nothing picked: nothing rated
     w['find'].value = 'FARGO'; assert w['pick'].options == ('Fargo (1996)',)   # case does not matter
     w['pick'].value = 'Fargo (1996)'; w['stars'].value = 5; w['rate'].click(); w['go'].click()

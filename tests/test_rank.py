@@ -157,7 +157,7 @@ def tiny_ratings():
 
 @pytest.fixture(scope='module')
 def trained():
-    return train_rank(tiny_ratings(), n_factors=8, wd=0.1, bs=8)
+    return train_rank(tiny_ratings(), n_factors=8, wd=0.1, bs=8, item_name='title')
 
 def test_train_rank_returns_a_rebuildable_model(trained):
     model, classes = trained
@@ -170,7 +170,7 @@ def test_train_rank_returns_a_rebuildable_model(trained):
 def test_recommend_watched_stays_in_the_group(trained):
     model, classes = trained
     watched = ['movie 00', 'movie 01', 'movie 02']
-    recs = recommend_watched(model, classes, watched, n=3)
+    recs = recommend_watched(model, classes, watched, n=3, item_name='title')
     assert list(recs.columns) == ['title', 'score'] and len(recs) == 3 and not set(recs.title) & set(watched)
     assert all(int(t.split()[1]) < 10 for t in recs.title)
     assert recs.score.is_monotonic_decreasing
@@ -181,7 +181,7 @@ def test_recommend_watched_with_an_ease_matrix(trained):
     r = tiny_ratings()
     codes, cl = collab_codes(r, np.arange(len(r)), 'user', 'title')
     B = ease(watched_matrix(codes, len(cl['user']), len(cl['title'])), 1.)
-    recs = recommend_watched(B, cl, ['movie 15', 'movie 16'], n=4)
+    recs = recommend_watched(B, cl, ['movie 15', 'movie 16'], n=4, item_name='title')
     assert len(recs) == 4 and all(int(t.split()[1]) >= 10 for t in recs.title)
 
 BAD_RECOMMEND = [
@@ -193,22 +193,22 @@ BAD_RECOMMEND = [
 @pytest.mark.parametrize('kwargs,exc,msg', BAD_RECOMMEND)
 def test_recommend_watched_bad_input(trained, kwargs, exc, msg):
     model, classes = trained
-    with pytest.raises(exc, match=msg): recommend_watched(model, classes, **kwargs)
+    with pytest.raises(exc, match=msg): recommend_watched(model, classes, item_name='title', **kwargs)
 
 def test_recommend_watched_documented_edges(trained):
     model, classes = trained
-    with pytest.warns(UserWarning, match='no watched titles'): anyone = recommend_watched(model, classes, [], n=4)
+    with pytest.warns(UserWarning, match='no watched titles'): anyone = recommend_watched(model, classes, [], n=4, item_name='title')
     assert len(anyone) == 4
     all_but_two = classes['title'][1:-2]
-    assert list(recommend_watched(model, classes, all_but_two, n=10).title) in (classes['title'][-2:], classes['title'][-2:][::-1])
-    with pytest.raises(ValueError, match='must be 21 x 21'): recommend_watched(torch.eye(3), classes, ['movie 01'])
+    assert list(recommend_watched(model, classes, all_but_two, n=10, item_name='title').title) in (classes['title'][-2:], classes['title'][-2:][::-1])
+    with pytest.raises(ValueError, match='must be 21 x 21'): recommend_watched(torch.eye(3), classes, ['movie 01'], item_name='title')
 
 def test_fold_in_of_nothing_is_the_zero_vector(trained):
     model, _ = trained
     assert fold_in_watched(model, torch.zeros(2, 21)).abs().max() == 0
 
 @pytest.mark.parametrize('kwargs,exc,msg', [(dict(ratings=RATINGS.iloc[:0]), ValueError, 'ratings is empty'),
-                                            (dict(ratings=RATINGS, item_name='title'), KeyError, r"no column\(s\) \['title'\]")])
+                                            (dict(ratings=RATINGS, item_name='title'), KeyError, r"no column 'title' \(the item_name argument\)")])
 def test_train_rank_bad_input(kwargs, exc, msg):
     with pytest.raises(exc, match=msg): train_rank(**kwargs)
 
