@@ -121,7 +121,7 @@ def test_recommend_watched_every_title_says_so_in_words(tmp_path, capsys):
     from collab_tutorial.rank import train_rank
     from collab_tutorial.persist import save_model
     ratings = pd.DataFrame({'user': [1, 1, 2, 2, 3], 'title': ['A', 'B', 'B', 'C', 'A'], 'rating': [4] * 5})
-    model, classes = train_rank(ratings, n_factors=4, epochs=2, bs=2)
+    model, classes = train_rank(ratings, item_name='title', n_factors=4, epochs=2, bs=2)
     path = save_model(model, classes, tmp_path/'r.safetensors')
     rc, out, err = run(['recommend', '--watched', 'A', 'B', 'C', '--model-path', str(path)], capsys)
     assert rc == 0 and 'Empty DataFrame' not in out and 'nothing left to recommend' in out, (out, err)

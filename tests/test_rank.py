@@ -255,5 +255,5 @@ def test_recommend_watched_without_na_keeps_the_first_item():
     B = torch.zeros(3, 3); B[1, 0] = 1.   # who watched item 1 is pointed to item 0
     recs = recommend_watched(B, {'user': [0], 'item': ['a', 'b', 'c']}, ['b'], n=2, item_name='item')
     assert recs.item.tolist()[0] == 'a'
-    _, classes = trained_classes = train_rank(tiny_ratings(), n_factors=4, epochs=1, bs=8)
-    assert '#na#' not in recommend_watched(*trained_classes, classes['title'][1:3], n=30).title.tolist()
+    _, classes = trained_classes = train_rank(tiny_ratings(), item_name='title', n_factors=4, epochs=1, bs=8)
+    assert '#na#' not in recommend_watched(*trained_classes, classes['title'][1:3], n=30, item_name='title').title.tolist()
