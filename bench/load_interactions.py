@@ -8,11 +8,11 @@ Run from the repository root:
 The files (`user,movie,rating` with ids such as `u123` and `i456` and half-star ratings, about 16 bytes a line) are
 written once to a temporary folder outside the repository and deleted at the end. Users and items are drawn by
 `synthetic.synthetic_ratings` with MovieLens 25M's table sizes (skewed like MovieLens), repeated pairs dropped. Each
-load runs in its own child process, so that its peak memory (`ru_maxrss`) is its own; the 1-minute load average is
+load runs in its own child process, so that its peak memory (`VmHWM` of /proc/self/status, which, unlike `ru_maxrss`, starts afresh at exec) is its own; the 1-minute load average is
 shown beside each figure, since other work on the machine slows it.
 """
 from __future__ import annotations
-import argparse, json, os, platform, resource, subprocess, sys, tempfile, time
+import argparse, json, os, platform, subprocess, sys, tempfile, time
 from pathlib import Path
 import numpy as np
 
@@ -21,7 +21,7 @@ N_USERS, N_ITEMS = 162_541, 59_047   # MovieLens 25M's users and movies
 def write_csv(n: int, fn: Path, seed: int = 0, chunk: int = 1_000_000) -> dict:
     "Write `n` ratings of distinct (user, item) pairs with string ids to `fn`; their table sizes."
     from collab_tutorial.synthetic import synthetic_ratings
-    u, i, r, _ = synthetic_ratings(int(n * 1.1) + 1000, N_USERS, N_ITEMS, n_factors=10, seed=seed)
+    u, i, r, _ = synthetic_ratings(int(n * 1.6) + 1000, N_USERS, N_ITEMS, n_factors=10, seed=seed)
     key = u.astype(np.int64) * N_ITEMS + i
     _, first = np.unique(key, return_index=True)
     keep = np.sort(first)[:n]
@@ -41,7 +41,8 @@ def child(fn: str, careful: bool):
     t = time.perf_counter()
     df = interactions.load_interactions(fn, rating='rating')
     s = time.perf_counter() - t
-    print('RESULT ' + json.dumps(dict(seconds=s, peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    hwm = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:'))  # this program's peak, in kB
+    print('RESULT ' + json.dumps(dict(seconds=s, peak_mb=hwm / 1024,
                                       rows=len(df), dtypes=[str(d) for d in df.dtypes])))
 
 def run(fn: Path, careful: bool = False) -> dict:
@@ -55,17 +56,21 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser()
     p.add_argument('--rows', type=int, nargs='+', default=[1_000_000, 25_000_000])
     p.add_argument('--careful-up-to', type=int, default=1_000_000, help='also time the careful reader on files up to this many rows')
-    p.add_argument('--child'); p.add_argument('--careful', action='store_true')
+    p.add_argument('--child'); p.add_argument('--careful', action='store_true'); p.add_argument('--write', nargs=2)
     a = p.parse_args()
     if a.child: child(a.child, a.careful); sys.exit()
+    if a.write: print(json.dumps(write_csv(int(a.write[0]), Path(a.write[1])))); sys.exit()  # in a child too, to keep this process small
     import pandas as pd
-    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; Python {platform.python_version()}, "
+    cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.machine())
+    print(f"Machine: {cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, "
           f"pandas {pd.__version__}, numpy {np.__version__}\n")
     print('| rows | file MB | users | items | reader | seconds | peak MB | load 1 min (before, after) |\n|--:|--:|--:|--:|:--|--:|--:|:--|')
     with tempfile.TemporaryDirectory() as d:
         for n in a.rows:
             fn = Path(d) / f'r{n}.csv'
-            t = time.perf_counter(); info = write_csv(n, fn); made = time.perf_counter() - t
+            t = time.perf_counter()
+            info = json.loads(subprocess.run([sys.executable, __file__, '--write', str(n), str(fn)], capture_output=True, text=True, check=True).stdout)
+            made = time.perf_counter() - t
             print(f'<!-- wrote {n:,} rows in {made:.0f} s -->', file=sys.stderr)
             for careful in ([False, True] if n <= a.careful_up_to else [False]):
                 r = run(fn, careful)
