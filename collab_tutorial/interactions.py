@@ -120,13 +120,14 @@ def _fast_table(fn: Path, sep: str, want: dict[str, str]) -> pd.DataFrame | None
         blank = len(tail) - len(tail.rstrip(b'\r\n'))  # the line ends and blank lines after the last row
         if blank == len(tail) or b'\r' in tail[len(tail) - blank:].replace(b'\r\n', b''): return None
         f.seek(len(first)); left, carry, parts = size - blank - len(first), b'', []
-        while left > 0:
-            chunk = f.read(min(CHUNK, left)); left -= len(chunk)
+        while left > 0 and (chunk := f.read(min(CHUNK, left))):
+            left -= len(chunk)
             buf = carry + chunk; cut = buf.rfind(b'\n') + 1 if left else len(buf)
             body, carry = buf[:cut] + (b'' if left else b'\n'), buf[cut:]
             if body and (p := _plain_fields(body, sep, first.count(sep.encode()), cols)) is None: return None
             if body: parts.append(p)
-    return pd.DataFrame({n: _categorical([p[j] for p in parts]) for j, n in enumerate(want.values())}) if parts else None
+    if left > 0 or not parts: return None  # a file cut short while read, or a header alone
+    return pd.DataFrame({n: _categorical([p[j] for p in parts]) for j, n in enumerate(want.values())})
 
 # %% ../nbs/14b_interactions.ipynb #f2439b59
 def _as_text(df: pd.DataFrame) -> pd.DataFrame:
