@@ -12,7 +12,7 @@ from .data import DataError
 from .movielens_files import csv_fields
 
 # %% auto #0
-__all__ = ['FORMATS', 'FIX', 'REPEATS', 'load_interactions']
+__all__ = ['FORMATS', 'FIX', 'CHUNK', 'REPEATS', 'load_interactions']
 
 # %% ../nbs/14b_interactions.ipynb #7a7d414a
 FORMATS = {'.csv': ',', '.tsv': '\t', '.parquet': None}  # the suffixes read, and each text format's field separator
@@ -68,6 +68,72 @@ def _parquet_table(fn: Path, want: dict[str, str]) -> pd.DataFrame:
     if df.empty: raise DataError(f"{fn} has columns but no rows.")
     return df[list(want.values())].reset_index(drop=True)
 
+# %% ../nbs/14b_interactions.ipynb #71762f80
+CHUNK = 1 << 24  # bytes the fast path reads at a time
+
+def _row_codes(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    "A code for each row of the uint8 array `m` (width a multiple of 8), numbered as they first appear, and where each first appears."
+    codes = np.zeros(len(m), np.int64)
+    for word in m.view(np.uint64).T:  # eight bytes at a time
+        c, u = pd.factorize(word); codes = pd.factorize(codes * len(u) + c)[0]
+    return codes, np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
+
+def _field_codes(a: np.ndarray, s: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    "The codes of the fields `a[s[k]:e[k]]` of the bytes `a`, and the distinct fields as rows of zero-padded bytes; None if too wide."
+    w = -(-max(1, int((e - s).max())) // 8) * 8
+    if w * len(s) > 1 << 28: return None
+    m = np.take(a, s.astype(np.int32)[:, None] + np.arange(w, dtype=np.int32), mode='clip')
+    m *= np.arange(w, dtype=np.int32) < (e - s).astype(np.int32)[:, None]
+    codes, first = _row_codes(m)
+    return codes.astype(np.int32), m[first]
+
+def _plain_fields(body: bytes, sep: str, k: int, cols: list[int]) -> list | None:
+    "`_field_codes` of the columns `cols` of the lines `body`, or None unless every line is plain, with `k` separators."
+    if b'"' in body or b'\0' in body or body.count(b'\r') != body.count(b'\r\n'): return None
+    if not body.isascii():
+        try: body.decode('utf-8')
+        except UnicodeDecodeError: return None
+    a = np.frombuffer(body, np.uint8); d = np.flatnonzero((a == 10) | (a == ord(sep)))  # where each field ends
+    if len(d) != body.count(b'\n') * (k + 1) or (a[d[k::k + 1]] != 10).any(): return None
+    d = d.reshape(-1, k + 1); starts = np.r_[0, d[:-1, k] + 1]
+    out = [_field_codes(a, starts if c == 0 else d[:, c - 1] + 1, d[:, c] - ((a[d[:, c] - 1] == 13) if c == k else 0)) for c in cols]
+    return None if None in out else out
+
+# %% ../nbs/14b_interactions.ipynb #9c56a543
+def _categorical(parts: list[tuple[np.ndarray, np.ndarray]]) -> pd.Categorical:
+    "One categorical column of text from the codes and distinct fields of each chunk."
+    w = max(u.shape[1] for _, u in parts)
+    fields = np.concatenate([np.pad(u, ((0, 0), (0, w - u.shape[1]))) for _, u in parts])
+    codes, first = _row_codes(fields); codes = codes.astype(np.int32)
+    starts = np.cumsum([0] + [len(u) for _, u in parts[:-1]])
+    names = pd.Index([b.decode('utf-8') for b in fields[first].view(f'S{w}').ravel()], dtype=str)  # 'S' drops the zero padding
+    return pd.Categorical.from_codes(np.concatenate([codes[s + c] for (c, _), s in zip(parts, starts)]), names)
+
+def _fast_table(fn: Path, sep: str, want: dict[str, str]) -> pd.DataFrame | None:
+    "The wanted columns of a plain CSV or TSV file as categories of text, split with NumPy; None if the file is not plain."
+    with open(fn, 'rb') as f:
+        first = f.readline()
+        if b'"' in first or b'\0' in first or first.count(b'\r') != first.count(b'\r\n'): return None
+        try: cols = _columns(fn, csv_fields(first.decode('utf-8').removeprefix('\ufeff').rstrip('\n').removesuffix('\r'), '', FIX, sep), want)
+        except (DataError, UnicodeDecodeError): return None  # the careful reader says what comes first
+        size = f.seek(0, 2); f.seek(max(0, size - 4096)); tail = f.read()
+        blank = len(tail) - len(tail.rstrip(b'\r\n'))  # the line ends and blank lines after the last row
+        if blank == len(tail) or b'\r' in tail[len(tail) - blank:].replace(b'\r\n', b''): return None
+        f.seek(len(first)); left, carry, parts = size - blank - len(first), b'', []
+        while left > 0 and (chunk := f.read(min(CHUNK, left))):
+            left -= len(chunk)
+            buf = carry + chunk; cut = buf.rfind(b'\n') + 1 if left else len(buf)
+            body, carry = buf[:cut] + (b'' if left else b'\n'), buf[cut:]
+            if body and (p := _plain_fields(body, sep, first.count(sep.encode()), cols)) is None: return None
+            if body: parts.append(p)
+    if left > 0 or not parts: return None  # a file cut short while read, or a header alone
+    return pd.DataFrame({n: _categorical([p[j] for p in parts]) for j, n in enumerate(want.values())})
+
+# %% ../nbs/14b_interactions.ipynb #f2439b59
+def _as_text(df: pd.DataFrame) -> pd.DataFrame:
+    "`df` with its categorical columns (from `_fast_table`) turned back into text."
+    return df.astype({c: str for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)})
+
 # %% ../nbs/14b_interactions.ipynb #45fc030d
 def _read_table(path, want: dict[str, str], arg: str) -> tuple[pd.DataFrame, str]:
     "The wanted columns of the file `path` (the `arg=` argument), and 'line' or 'row': what its messages count."
@@ -78,18 +144,25 @@ def _read_table(path, want: dict[str, str], arg: str) -> tuple[pd.DataFrame, str
                         f"Fix: save the table in one of those formats, with that suffix.")
     if k := path_kind(fn, 'file'): raise DataError(f"{fn} {k}: {arg}= takes a {suffix} file.")
     if FORMATS[suffix] is None: return _parquet_table(fn, want), 'row'
+    if (df := _fast_table(fn, FORMATS[suffix], want)) is not None: return df, 'line'
     return _text_table(fn, FORMATS[suffix], want), 'line'
 
 # %% ../nbs/14b_interactions.ipynb #0623b7c8
 def _at(kind: str, i: int) -> str: return f"{kind} {i + (2 if kind == 'line' else 1):,}"
 
+def _uniques(s: pd.Series) -> tuple[pd.Series, np.ndarray | None]:
+    "The distinct values of a categorical `s` with each row's code, or `s` itself with None."
+    if not isinstance(s.dtype, pd.CategoricalDtype): return s, None
+    return pd.Series(s.cat.categories, name=s.name), s.cat.codes.to_numpy()
+
 def _check_ids(fn: Path, df: pd.DataFrame, cols: dict[str, str], kind: str):
     "Raise the `DataError` of the first empty or missing id, or text id with spaces around it, in the columns `cols`."
     for arg, c in cols.items():
-        s, text = df[c], pd.api.types.is_string_dtype(df[c])
-        bad = s.isna() | ((s == '') | (s != s.str.strip()) if text else False)
+        s, codes = _uniques(df[c]); text = pd.api.types.is_string_dtype(s)
+        bad = (s.isna() | ((s == '') | (s != s.str.strip()) if text else False)).to_numpy()
+        if codes is not None: bad = bad[codes]
         if bad.any():
-            i = int(bad.to_numpy().argmax()); v = s.iat[i]
+            i = int(bad.argmax()); v = df[c].iat[i]
             what = ('is empty' if pd.isna(v) or v == '' else
                     f"has spaces around it ({v!r}): ids are kept as written, so {v.strip()!r} would be another one")
             raise DataError(f"{fn} {_at(kind, i)}, column {c!r} ({arg}=) {what}. {FIX}")
@@ -98,25 +171,32 @@ def _check_ids(fn: Path, df: pd.DataFrame, cols: dict[str, str], kind: str):
 _NAN = ('nan', '+nan', '-nan')
 
 def _ratings(fn: Path, s: pd.Series, kind: str) -> np.ndarray:
-    "The ratings column `s` (text, or numbers from Parquet) as float32, or the `DataError` of its first bad value."
-    text = pd.api.types.is_string_dtype(s)
-    if not text and (not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
+    "The ratings column `s` (text, categories of text, or numbers from Parquet) as float32, or the `DataError` of its first bad value."
+    u, codes = _uniques(s); text = pd.api.types.is_string_dtype(u)
+    if not text and (not pd.api.types.is_numeric_dtype(u) or pd.api.types.is_bool_dtype(u)):
         raise DataError(f"{fn} column {s.name!r} (rating=) holds {s.dtype}, not numbers. Fix: pass rating= a column of numbers.")
-    x = (pd.to_numeric(s, errors='coerce') if text else s).to_numpy(np.float64, na_value=np.nan)
+    x = (pd.to_numeric(u, errors='coerce') if text else u).to_numpy(np.float64, na_value=np.nan)
     with np.errstate(over='ignore'): x32 = x.astype(np.float32)
+    if codes is not None: x32 = x32[codes]  # each row's value, from its category's
     if (bad := ~np.isfinite(x32)).any():
-        i = int(bad.argmax()); v = s.iat[i]
-        what = ('is empty' if pd.isna(v) or v == '' else 'is NaN' if str(v).strip().lower() in _NAN else 'is infinite' if np.isinf(x[i])
-                else 'is too large for a float32 rating' if np.isfinite(x[i]) else 'is not a number')
+        i = int(bad.argmax()); v = s.iat[i]; j = i if codes is None else codes[i]
+        what = ('is empty' if pd.isna(v) or v == '' else 'is NaN' if str(v).strip().lower() in _NAN else 'is infinite' if np.isinf(x[j])
+                else 'is too large for a float32 rating' if np.isfinite(x[j]) else 'is not a number')
         raise DataError(f"{fn} {_at(kind, i)}, column {s.name!r} (rating=) {what}: {str(v)[:40]!r}. {FIX}")
     return x32
 
 # %% ../nbs/14b_interactions.ipynb #ddab3fd4
 REPEATS = ('error', 'first', 'last', 'mean')
 
+def _seen(df: pd.DataFrame, user: str, item: str) -> np.ndarray:
+    "Whether each row's (user, item) pair is on an earlier row; from the codes when both columns are categorical."
+    u, i = df[user], df[item]
+    if not all(isinstance(c.dtype, pd.CategoricalDtype) for c in (u, i)): return df.duplicated([user, item]).to_numpy()
+    return pd.Series(u.cat.codes.to_numpy().astype(np.int64) * len(i.cat.categories) + i.cat.codes.to_numpy()).duplicated().to_numpy()
+
 def _repeats(fn: Path, df: pd.DataFrame, user: str, item: str, rating: str | None, how: str, kind: str) -> pd.DataFrame:
     "`df` with one row per (user, item) pair as `how` says (one of `REPEATS`), or the `DataError` of the first repeat."
-    dup = df.duplicated([user, item]).to_numpy()
+    dup = _seen(df, user, item)
     if not dup.any(): return df
     if how == 'error':
         j = int(dup.argmax()); u, m = df[user].iat[j], df[item].iat[j]
@@ -131,6 +211,7 @@ def _repeats(fn: Path, df: pd.DataFrame, user: str, item: str, rating: str | Non
 def _add_titles(fn: Path, df: pd.DataFrame, item: str, path, title: str) -> pd.DataFrame:
     "`df` with a `title` column read from the file `path` (columns `item` and `title`)."
     t, kind = _read_table(path, dict(item=item, title=title), 'titles')
+    t = _as_text(t)
     tn = Path(path)
     _check_ids(tn, t, dict(item=item), kind)
     if (dup := t.duplicated(item).to_numpy()).any():
@@ -164,5 +245,5 @@ def load_interactions(path: Path | str,                  # a .csv, .tsv or .parq
     df, kind = _read_table(path, dict(user=user, item=item, **({'rating': rating} if rating else {})), 'path')
     _check_ids(Path(path), df, dict(user=user, item=item), kind)
     if rating: df[rating] = _ratings(Path(path), df[rating], kind)
-    df = _repeats(Path(path), df, user, item, rating, how, kind)
+    df = _as_text(_repeats(Path(path), df, user, item, rating, how, kind))
     return df if titles is None else _add_titles(Path(path), df, item, titles, title)

@@ -130,3 +130,76 @@ def test_parquet(tmp_path):
     assert got.user.tolist() == [10, 11] and got.user.dtype == 'int64' and got.r.dtype == 'float32'  # Parquet keeps its types
     df.to_parquet(tmp_path/'y.parquet')
     with pytest.raises(DataError, match=r"y.parquet row 3, column 'r' \(rating=\) is empty"): load_interactions(tmp_path/'y.parquet', item='item', rating='r')
+
+# The fast path (pandas' C parser on plain files) against the careful one (every line in Python): same tables, same errors.
+import random
+from collab_tutorial import interactions as I
+
+def outcomes(monkeypatch, call, chunk=I.CHUNK):
+    "What `call()` gives through the fast path (with chunks of `chunk` bytes) and through the careful one, and whether the fast one took the file."
+    def result():
+        try: return call()
+        except Exception as e: return type(e), str(e)
+    took, fast_table = [], I._fast_table
+    def spy(*a):
+        try: df = fast_table(*a)
+        except Exception: took.append(True); raise  # it took the file, and refused it
+        took.append(df is not None); return df
+    with monkeypatch.context() as m:
+        m.setattr(I, 'CHUNK', chunk); m.setattr(I, '_fast_table', spy); fast = result()
+    with monkeypatch.context() as m:
+        m.setattr(I, '_fast_table', lambda *a: None); careful = result()
+    return fast, careful, took[:1] == [True]
+
+def assert_same(fast, careful):
+    if isinstance(careful, pd.DataFrame): pd.testing.assert_frame_equal(fast, careful)
+    else: assert fast == careful, (fast, careful)
+
+DECLINED = {'empty file', 'only blank lines', 'header only', 'more fields than the header', 'fewer fields than the header',
+            'more fields, quoted file', 'blank line inside', 'decimal comma', 'stray quote', 'unclosed quote',
+            'lone carriage return', 'NUL byte', 'not UTF-8', 'every field quoted',  # the files the fast path leaves to the careful one,
+            'missing user column', 'missing item column', 'missing rating column', 'header names a column twice',  # and a bad header,
+            'comma file named .tsv'}  # since a later line might hold an error that the careful reader reports first
+
+@pytest.mark.parametrize('chunk', [I.CHUNK, 5])
+@pytest.mark.parametrize('case,data,suffix,kw,exc,msg', BAD, ids=[b[0] for b in BAD])
+def test_fast_path_same_errors(tmp_path, monkeypatch, chunk, case, data, suffix, kw, exc, msg):
+    kw = {'rating': 'rating', **kw}
+    if isinstance(kw.get('titles'), bytes): kw['titles'] = write(tmp_path, kw['titles'], 't.csv')
+    elif isinstance(kw.get('titles'), str): kw['titles'] = write(tmp_path, T, kw['titles'])
+    p = write(tmp_path, data, 'x' + suffix)
+    fast, careful, took = outcomes(monkeypatch, lambda: load_interactions(p, **kw), chunk)
+    assert careful[0] is exc and msg in careful[1]
+    assert_same(fast, careful)
+    assert took == (exc is DataError and suffix in ('.csv', '.tsv') and case not in DECLINED), case
+
+@pytest.mark.parametrize('chunk', [I.CHUNK, 5])
+@pytest.mark.parametrize('variant', [*LIBERAL, 'tsv', 'quoted commas', 'repeats first', 'repeats last', 'repeats mean', 'implicit', 'titles'])
+def test_fast_path_same_tables(tmp_path, monkeypatch, chunk, variant):
+    rep = b'user,movie,rating\na,x,1\nb,x,2\na,x,4\na,y,5\n'
+    data, name, kw = {'tsv': (GOOD.replace(b',', b'\t'), 'x.tsv', {}), 'quoted commas': (b'user,movie\n"Ann, B",m1\n"say ""hi""",m2\n', 'x.csv', dict(rating=None)),
+                      'repeats first': (rep, 'x.csv', dict(repeats='first')), 'repeats last': (rep, 'x.csv', dict(repeats='last')),
+                      'repeats mean': (rep, 'x.csv', dict(repeats='mean')), 'implicit': (rep, 'x.csv', dict(rating=None)),
+                      'titles': (GOOD, 'x.csv', dict(titles=write(tmp_path, b'movie,name\nm1,One The\n12345678901234567890123,Two\nm9,Unused\n', 't.csv'), title='name')),
+                     }.get(variant, (LIBERAL.get(variant), 'x.csv', {}))
+    p = write(tmp_path, data, name)
+    fast, careful, took = outcomes(monkeypatch, lambda: load_interactions(p, **{'rating': 'rating', **kw}), chunk)
+    assert isinstance(careful, pd.DataFrame)
+    assert_same(fast, careful)
+    assert took == (variant not in ('every field quoted', 'quoted commas'))
+
+PIECES = ['u1', 'm1', '007', ',', ',', ',', '\n', '\n', '\r\n', '\r', '"', ' ', '3.5', '4', 'nan', 'inf', '1e39', 'é', '\t', '\ufeff', 'NA', '', 'True',
+          '\x1a', '\x0c', '\x85', '\u2028', '#', '\\', "'"]
+
+@pytest.mark.parametrize('seed', range(40))
+def test_fast_path_random_files(tmp_path, monkeypatch, seed):
+    "Random files from the pieces that matter to a reader: both paths give the same table or the same message."
+    rng = random.Random(seed)
+    for k in range(10):
+        rows = [''.join(rng.choice(PIECES[:6] + PIECES[10:]) for _ in range(rng.randint(0, 6))) for _ in range(rng.randint(1, 6))]
+        rows = [r if rng.random() < 0.3 else ','.join(rng.choice(['u1', 'u2', '007', 'm1', 'm2']) for _ in range(2)) + ',' + rng.choice(['4', '3.5', ' 2 ', 'True', 'nan', r]) for r in rows]
+        text = 'user,movie,rating' + ''.join(rng.choice(['\n', '\n', '\r\n', '\r']) + r for r in rows) + rng.choice(['', '\n', '\r\n', '\n\n'])
+        p = write(tmp_path, (rng.choice(['', '\ufeff']) + text).encode('utf-8'), f'r{k}.csv')
+        for kw in (dict(rating='rating'), dict(rating=None), dict(rating='rating', repeats='mean')):
+            fast, careful, _ = outcomes(monkeypatch, lambda: load_interactions(p, **kw), rng.choice([I.CHUNK, 3, 11]))
+            assert_same(fast, careful)
