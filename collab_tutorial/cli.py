@@ -361,16 +361,6 @@ def _train_sgd(args) -> tuple:
     return model, classes, df, user, dict(model='dot', trainer='fit_sgd', data=args.dataset, reg=args.wd, valid_rmse=round(rmse, 6),
                                           ratings=len(df), data_dir=str(Path(args.data_dir).resolve()) if args.data_dir else None)
 
-# %% ../nbs/18_cli.ipynb #79250380
-def _file_settings(args, n_rows: int) -> dict:
-    "The settings given on the command line, named as the trainer that `Recommender.fit` uses for `n_rows` rows takes them."
-    from collab_tutorial.recommender import SGD_FROM
-    sgd = args.objective == 'rating' and n_rows * (1 - args.valid_pct) >= SGD_FROM
-    trainer = 'fit_rank' if args.objective == 'rank' else 'fit_sgd' if sgd else 'fit_mf'
-    given = dict(n_factors=args.factors, epochs=args.epochs, lr=args.lr, bs=args.bs, **{'reg' if sgd else 'wd': args.wd})
-    return dict(trainer=trainer, n_threads=args.threads or (os.cpu_count() if sgd else None),
-                **{k: v for k, v in given.items() if v is not None})
-
 # %% ../nbs/18_cli.ipynb #9a613406
 _ALL_SEEN = "User {} already has every item this model knows: there is nothing left to recommend."
 
@@ -384,9 +374,10 @@ def _show_list(recs, title: str, empty: str) -> int:
 def _train_file(args, out: Path) -> int:
     "Train a `Recommender` on the file of `--ratings`, print its validation figures and a top list, and save it to `out`."
     from collab_tutorial.interactions import load_interactions
-    from collab_tutorial.recommender import Recommender
+    from collab_tutorial.recommender import Recommender, trainer_settings
     df = load_interactions(args.ratings, args.user_col, args.item_col, args.rating_col, args.titles, args.title_col, args.repeats)
-    users, s = df[args.user_col], _file_settings(args, len(df))
+    users, s = df[args.user_col], trainer_settings(args.objective, int(len(df) * (1 - args.valid_pct)), args.threads or None,
+                                                   n_factors=args.factors, epochs=args.epochs, lr=args.lr, wd=args.wd, bs=args.bs)
     if args.user is not None and not (users == (user := _user_id(users.iloc[:1], args.user))).any():
         raise CliError(f"--user {args.user} is not in column {args.user_col!r} of {args.ratings} (its first user is {users.iat[0]})")
     print(f"Training {s['trainer']} ({args.objective}) on {len(df):,} rows of {args.ratings}: {users.nunique():,} users, "

@@ -4,7 +4,7 @@
 
 # %% ../nbs/15a_recommender.ipynb #2426e221
 from __future__ import annotations
-import base64, inspect, math, numbers, zlib
+import base64, inspect, math, numbers, os, zlib
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastcore.basics import patch
@@ -15,7 +15,7 @@ from .persist import ModelFileError, load_model, save_model
 
 # %% auto #0
 __all__ = ['SGD_FROM', 'MAX_CELLS', 'RANK_BYTES', 'check_column', 'check_ids', 'first_seen_codes', 'pack_pairs', 'unpack_pairs',
-           'rating_y_range', 'Recommender']
+           'rating_y_range', 'Recommender', 'trainer_settings']
 
 # %% ../nbs/15a_recommender.ipynb #130ee63d
 def check_column(df: pd.DataFrame,  # the table
@@ -71,8 +71,8 @@ def rating_y_range(r: np.ndarray,  # the training ratings
 
 # %% ../nbs/15a_recommender.ipynb #c22aca58
 SGD_FROM = 1_000_000   # ratings from which `fit_sgd` (15_scale) trains instead of `fit_mf` (08_fast)
-MAX_CELLS = 200_000_000  # objective 'rank' trains on a dense users x items matrix: at most this many cells (800 MB)
-RANK_BYTES = 16        # peak memory of objective 'rank' per cell of that matrix (measured: bench/results.md)
+MAX_CELLS = 200_000_000  # objective 'rank' trains on a dense users x items matrix: at most this many cells
+RANK_BYTES = 28        # memory of objective 'rank' per cell of that matrix (27 measured, ML-1M's shape and 4x it: bench/results.md)
 
 # %% ../nbs/15a_recommender.ipynb #db0c9dc4
 class Recommender:
@@ -128,6 +128,18 @@ def _trainer(objective: str, n_train: int, settings: dict):
     if bad := [k for k in settings if k not in allowed]:
         raise TypeError(f"unknown setting(s) {bad} for {fn.__name__}, which objective={objective!r} uses here; it takes {allowed}")
     return fn
+
+# %% ../nbs/15a_recommender.ipynb #4a5a9019
+def trainer_settings(objective: str,             # 'rating' or 'rank'
+                     n_train: int,               # training rows: ratings train with fit_sgd from SGD_FROM on
+                     n_threads: int | None = 1,  # CPU threads; None: the trainer's own choice (all cores for fit_sgd)
+                     **given,                    # n_factors, epochs, lr, wd, bs (None: the trainer's default)
+                    ) -> dict:
+    "Settings for `fit` under one set of names: the trainer for `objective` and size, `given` as it names them (`wd`: fit_sgd's `reg`)."
+    sgd = objective == 'rating' and n_train >= SGD_FROM
+    given = {('reg' if sgd and k == 'wd' else k): v for k, v in given.items() if v is not None}
+    trainer = 'fit_rank' if objective == 'rank' else 'fit_sgd' if sgd else 'fit_mf'
+    return dict(trainer=trainer, n_threads=n_threads or (os.cpu_count() if sgd else None), **given)
 
 # %% ../nbs/15a_recommender.ipynb #6c5598f8
 def _fit_rating(fn, codes, y, trn, val, shape, settings) -> tuple:
