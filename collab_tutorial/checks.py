@@ -11,8 +11,8 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['BOOK_SETTINGS', 'SETTING_KINDS', 'check_pos_int', 'check_fraction', 'check_number', 'check_y_range', 'check_choice',
-           'check_ratings', 'check_splits', 'unwrap', 'path_kind', 'read_text_bytes', 'writable_folder', 'arg_type',
-           'check_setting', 'check_settings', 'setting_type', 'check_loss', 'check_outputs', 'ParamDoc',
+           'check_ratings', 'check_splits', 'unwrap', 'path_kind', 'check_file', 'read_text_bytes', 'writable_folder',
+           'arg_type', 'check_setting', 'check_settings', 'setting_type', 'check_loss', 'check_outputs', 'ParamDoc',
            'document_params']
 
 # %% ../nbs/internals/00_checks.ipynb #f5e4a63e
@@ -128,6 +128,18 @@ def path_kind(p,          # the path to look at (a `str` or a `Path`)
     kinds = ((stat.S_ISFIFO, 'a named pipe (FIFO)'), (stat.S_ISCHR, 'a character device'),
              (stat.S_ISBLK, 'a block device'), (stat.S_ISSOCK, 'a socket'))
     return f"is {next((k for f, k in kinds if f(mode)), 'a special file')}, not a {want}"
+
+# %% ../nbs/internals/00_checks.ipynb #c26600e5
+def check_file(path,             # the path given (a `str` or a `Path`)
+               name: str,        # the argument or option that gave it, for the message
+               suffixes: tuple,  # the suffixes accepted, such as ('.csv', '.tsv'), matched in any case
+              ) -> Path:
+    "`path` as a `Path` if it is an existing regular file with one of `suffixes`, else a `ValueError` naming `name`."
+    p = Path(path)
+    if p.suffix.lower() not in suffixes:
+        raise ValueError(f"{name} {p} ends with {p.suffix or 'no suffix'!r}: give a {', '.join(suffixes)} file")
+    if k := path_kind(p, 'file'): raise ValueError(f"{name} {p} {k}")
+    return p
 
 # %% ../nbs/internals/00_checks.ipynb #ad7ff64a
 def _lineno(b: bytes, i: int) -> int: return b.count(b'\n', 0, i) + 1

@@ -4,7 +4,7 @@
 
 # %% ../nbs/15a_recommender.ipynb #2426e221
 from __future__ import annotations
-import base64, inspect, math, numbers, zlib
+import base64, inspect, math, numbers, os, zlib
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastcore.basics import patch
@@ -14,8 +14,8 @@ from .persist import ModelFileError, load_model, save_model
 # they load, so each method imports the ones it needs: importing this module costs little more than torch and pandas.
 
 # %% auto #0
-__all__ = ['SGD_FROM', 'MAX_CELLS', 'check_column', 'check_ids', 'first_seen_codes', 'pack_pairs', 'unpack_pairs',
-           'rating_y_range', 'Recommender']
+__all__ = ['SGD_FROM', 'MAX_CELLS', 'RANK_BYTES', 'check_column', 'check_ids', 'first_seen_codes', 'pack_pairs', 'unpack_pairs',
+           'rating_y_range', 'Recommender', 'trainer_settings']
 
 # %% ../nbs/15a_recommender.ipynb #130ee63d
 def check_column(df: pd.DataFrame,  # the table
@@ -71,7 +71,8 @@ def rating_y_range(r: np.ndarray,  # the training ratings
 
 # %% ../nbs/15a_recommender.ipynb #c22aca58
 SGD_FROM = 1_000_000   # ratings from which `fit_sgd` (15_scale) trains instead of `fit_mf` (08_fast)
-MAX_CELLS = 200_000_000  # objective 'rank' trains on a dense users x items matrix: at most this many cells (800 MB)
+MAX_CELLS = 200_000_000  # objective 'rank' trains on a dense users x items matrix: at most this many cells
+RANK_BYTES = 28        # memory of objective 'rank' per cell of that matrix (27 measured, ML-1M's shape and 4x it: bench/results.md)
 
 # %% ../nbs/15a_recommender.ipynb #db0c9dc4
 class Recommender:
@@ -128,6 +129,18 @@ def _trainer(objective: str, n_train: int, settings: dict):
         raise TypeError(f"unknown setting(s) {bad} for {fn.__name__}, which objective={objective!r} uses here; it takes {allowed}")
     return fn
 
+# %% ../nbs/15a_recommender.ipynb #4a5a9019
+def trainer_settings(objective: str,             # 'rating' or 'rank'
+                     n_train: int,               # training rows: ratings train with fit_sgd from SGD_FROM on
+                     n_threads: int | None = 1,  # CPU threads; None: the trainer's own choice (all cores for fit_sgd)
+                     **given,                    # n_factors, epochs, lr, wd, bs (None: the trainer's default)
+                    ) -> dict:
+    "Settings for `fit` under one set of names: the trainer for `objective` and size, `given` as it names them (`wd`: fit_sgd's `reg`)."
+    sgd = objective == 'rating' and n_train >= SGD_FROM
+    given = {('reg' if sgd and k == 'wd' else k): v for k, v in given.items() if v is not None}
+    trainer = 'fit_rank' if objective == 'rank' else 'fit_sgd' if sgd else 'fit_mf'
+    return dict(trainer=trainer, n_threads=n_threads or (os.cpu_count() if sgd else None), **given)
+
 # %% ../nbs/15a_recommender.ipynb #6c5598f8
 def _fit_rating(fn, codes, y, trn, val, shape, settings) -> tuple:
     "Train `fit_mf` or `fit_sgd` on the training rows; the model, its history and the validation RMSE."
@@ -142,9 +155,10 @@ def _fit_rank(fn, codes, trn, val, shape, settings) -> tuple:
     "Train `fit_rank` on who interacted with what in the training rows; the model and the top-10 metrics of 11_topn."
     from collab_tutorial.topn import watched_matrix, evaluate_scores
     from collab_tutorial.recommend import dot_scores
-    if shape[0] * shape[1] > MAX_CELLS:
-        raise ValueError(f"objective='rank' trains on a dense {shape[0]:,} x {shape[1]:,} matrix, more than {MAX_CELLS:,} cells: "
-                         "keep fewer users or items (or use a rating objective)")
+    if (cells := shape[0] * shape[1]) > MAX_CELLS:
+        raise ValueError(f"objective='rank' scores every item for every user in dense {shape[0]:,} x {shape[1]:,} matrices: "
+                         f"{cells:,} cells, about {cells * RANK_BYTES / 1e9:,.1f} GB of memory, more than the {MAX_CELLS:,} "
+                         "cells allowed. Keep fewer users or items (those with few rows), or train on ratings, which needs no such matrix")
     X = watched_matrix(torch.from_numpy(codes[trn]), *shape)
     model = fn(X, **settings)
     if not len(val): return model, None, {}
@@ -224,6 +238,24 @@ def predict(self: Recommender,
     u, i = self.encode(users, 'user', 'users'), self.encode(items, 'item', 'items')
     if len(u) != len(i): raise ValueError(f"users and items must pair up one to one, got {len(u)} users and {len(i)} items")
     with torch.no_grad(): return self.model(torch.stack([u, i], 1)).numpy()
+
+# %% ../nbs/15a_recommender.ipynb #7ad0cae2
+@patch
+def lookup(self: Recommender,
+           text: str,   # an id as typed (on a command line, say), or for an item its title
+           which: str,  # 'user' or 'item'
+          ):
+    "The id `text` names: itself, as a whole number if the ids are numbers, or for an item the id whose title it is."
+    col, ts = (self.user, None) if which == 'user' else (self.item, self.meta['titles'])
+    index = self._index[col]
+    if text in index: return text
+    if isinstance(next(iter(index), ''), numbers.Integral) and text.strip().lstrip('+-').isdigit() and int(text) in index:
+        return int(text)
+    hits = [i for i, t in zip(self.classes[col], ts or []) if t == text]
+    if len(hits) > 1:
+        raise KeyError(f"the title {text!r} belongs to {len(hits)} {col} ids ({', '.join(map(repr, hits))}): give one of the ids")
+    if hits: return hits[0]
+    raise KeyError(f"no {col} {'id or title' if ts else 'id'} {text!r} among the {len(index):,} seen in training")
 
 # %% ../nbs/15a_recommender.ipynb #e99f2ae3
 @patch

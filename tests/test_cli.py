@@ -248,3 +248,117 @@ def test_train_says_what_to_run_next_and_when_it_replaces_a_model(tmp_path, caps
     assert rc == 0, err
     assert f'note: {out} held a rating model (dot); it is replaced by this ranking model (RankMF)' in err, err
     assert stdout.strip().splitlines()[-1].startswith(f'Next: collab_tutorial recommend --user 196 --model-path {out} (or --watched')
+
+
+# ---- train --ratings: a file of your own, trained by Recommender; recommend on the file it saves ----
+
+@pytest.fixture
+def shop(tmp_path):
+    "A shop's purchases (string ids, no ratings), the same with stars, and a titles file in which two skus share a title."
+    import numpy as np
+    rng = np.random.default_rng(0)
+    rows = [(f'cust-{c:04d}', f'sku-{k:02d}') for c in range(60) for k in rng.choice(20, 5, replace=False)]
+    (tmp_path/'shop.csv').write_text('customer,sku\n' + ''.join(f'{c},{k}\n' for c, k in rows))
+    (tmp_path/'stars.tsv').write_text('customer\tsku\tstars\n' + ''.join(f'{c}\t{k}\t{1 + i % 5}\n' for i, (c, k) in enumerate(rows)))
+    (tmp_path/'skus.csv').write_text('sku,title\n' + ''.join(f'sku-{k:02d},Thing {k % 18}\n' for k in range(20)))
+    return tmp_path
+
+SHOP = ['--user-col', 'customer', '--item-col', 'sku', '--epochs', '2', '--factors', '4']
+
+def test_train_file_rank_round_trip(shop, capsys):
+    "Purchases without ratings train the ranking model; `recommend` answers from the model file alone, by id or title."
+    out = shop/'m.safetensors'
+    rc, stdout, err = run(['train', '--ratings', str(shop/'shop.csv'), *SHOP, '--no-rating', '--titles', str(shop/'skus.csv'),
+                           '--user', 'cust-0042', '--out', str(out)], capsys)
+    assert rc == 0, err
+    assert 'Training fit_rank (rank) on 300 rows' in stdout and 'ndcg@10' in stdout and 'Top 5 for user cust-0042' in stdout
+    assert stdout.strip().splitlines()[-1] == f'Next: collab_tutorial recommend --user cust-0042 --model-path {out} (or --watched ITEM ... for someone new)'
+    for f in ('shop.csv', 'skus.csv'): (shop/f).unlink()   # recommend never reads the data again
+    rc, stdout, err = run(['recommend', '--user', 'cust-0042', '-n', '3', '--model-path', str(out)], capsys)
+    assert rc == 0 and 'Top 3 for user cust-0042' in stdout and len(stdout.strip().splitlines()) == 5, (stdout, err)
+    rc, stdout, err = run(['recommend', '--similar', 'Thing 3', '-n', '2', '--model-path', str(out)], capsys)
+    assert rc == 0 and 'Closest to Thing 3:' in stdout and 'sku-03' not in stdout.split(':', 1)[1], (stdout, err)
+    rc, stdout, err = run(['recommend', '--watched', 'sku-03', 'Thing 4', '--model-path', str(out)], capsys)
+    assert rc == 0 and 'for someone who has sku-03, Thing 4' in stdout and 'sku-04 ' not in stdout, (stdout, err)
+
+def test_train_file_rating_round_trip(shop, capsys):
+    "A file with ratings trains the rating model (fit_mf); ids stay strings, and --watched is refused in words."
+    out = shop/'r.safetensors'
+    rc, stdout, err = run(['train', '--ratings', str(shop/'stars.tsv'), *SHOP, '--rating-col', 'stars', '--out', str(out)], capsys)
+    assert rc == 0, err
+    assert 'Training fit_mf (rating) on 300 rows' in stdout and 'rmse' in stdout and 'Top 5 for user cust-0000' in stdout
+    (shop/'stars.tsv').unlink()
+    rc, stdout, err = run(['recommend', '--user', 'cust-0001', '--model-path', str(out)], capsys)
+    assert rc == 0 and 'Top 10 for user cust-0001' in stdout, err
+    rc, stdout, err = run(['recommend', '--watched', 'sku-01', '--model-path', str(out)], capsys)
+    assert rc == 1 and '--watched needs a model trained without ratings' in err and err.count('\n') == 1
+
+def test_recommend_file_empty_results_in_words(shop, capsys):
+    "A user who has every item gets a sentence, never pandas' `Empty DataFrame`; integer-looking ids stay as written."
+    rows = [('007', m) for m in range(1, 13)] + [(u, m) for u in range(8, 20) for m in (u % 12 + 1, (u + 5) % 12 + 1)]
+    (shop/'tiny.csv').write_text('user,movie\n' + ''.join(f'{u},{m}\n' for u, m in rows))
+    out = shop/'t.safetensors'
+    rc, stdout, err = run(['train', '--ratings', str(shop/'tiny.csv'), '--no-rating', '--epochs', '1', '--factors', '2',
+                           '--out', str(out)], capsys)
+    assert rc == 0, err
+    rc, stdout, err = run(['recommend', '--user', '007', '--model-path', str(out)], capsys)
+    assert rc == 0 and 'Empty DataFrame' not in stdout and 'nothing left to recommend' in stdout, (stdout, err)
+    rc, stdout, err = run(['recommend', '--user', '7', '--model-path', str(out)], capsys)
+    assert rc == 1 and "no user id '7'" in err, err
+
+# (extra argv after `train`, exit status, fragment of stderr); the shop fixture's files are SHOP_CSV, TITLES, NOTES
+FILE_BAD = [
+    (['--ratings', 'SHOP_CSV', '--dataset', 'ml-1m'], 1, '--dataset is for MovieLens, and --ratings trains on your own file'),
+    (['--ratings', 'SHOP_CSV', '--data-dir', '.'], 1, '--data-dir is for MovieLens, and --ratings trains on your own file'),
+    (['--ratings', 'SHOP_CSV', '--model', 'nn'], 1, '--model nn is for MovieLens, and --ratings trains on your own file: leave out --model or --ratings'),
+    (['--ratings', 'SHOP_CSV', '--unseen', 'drop'], 1, '--unseen is for MovieLens'),
+    (['--user-col', 'customer'], 1, '--user-col describes a file of your own: add --ratings FILE'),
+    (['--no-rating'], 1, '--no-rating describes a file of your own'),
+    (['--titles', 'TITLES'], 1, '--titles describes a file of your own'),
+    (['--valid-pct', '0.1'], 1, '--valid-pct describes a file of your own'),
+    (['--ratings', 'SHOP_CSV', '--no-rating', '--rating-col', 'stars'], 2, 'argument --rating-col: not allowed with argument --no-rating'),
+    (['--ratings', 'SHOP_CSV', '--no-rating', '--objective', 'rating'], 1, '--objective rating needs ratings: leave out --no-rating'),
+    (['--ratings', 'SHOP_CSV', '--valid-pct', '1'], 2, "--valid-pct: expected a fraction between 0 and 1, got '1'"),
+    (['--ratings', 'SHOP_CSV', '--valid-pct', '0'], 2, "--valid-pct: expected a fraction between 0 and 1, got '0'"),
+    (['--ratings', 'SHOP_CSV', '--repeats', 'sum'], 2, "--repeats: invalid choice: 'sum'"),
+    (['--ratings', 'SHOP_CSV', '--epochs', '0'], 2, '--epochs: expected a positive whole number'),
+    (['--ratings', 'NOTES'], 1, "--ratings NOTES ends with '.txt': give a .csv, .tsv, .parquet file"),
+    (['--ratings', 'missing.csv'], 1, '--ratings missing.csv does not exist'),
+    (['--ratings', 'FOLDER.csv'], 1, 'is a folder, not a file'),
+    (['--ratings', 'SHOP_CSV', '--titles', 'NOTES'], 1, "--titles NOTES ends with '.txt'"),
+    (['--ratings', 'shop.parquet'], 1, 'shop.parquet'),
+    (['--ratings', 'SHOP_CSV', '--out', '.'], 1, '--out names a folder (.)'),
+    (['--ratings', 'SHOP_CSV', '--user-col', 'customer', '--item-col', 'sku'], 1,
+     "SHOP_CSV has no column 'rating' (--rating-col); its columns are 'customer', 'sku'. Fix: pass --rating-col one of those."),
+    (['--ratings', 'SHOP_CSV', '--no-rating'], 1, "SHOP_CSV has no column 'user' (--user-col); its columns are 'customer', 'sku'. Fix: pass --user-col one of those."),
+    (['--ratings', 'SHOP_CSV', '--no-rating', '--user-col', 'customer', '--item-col', 'customer'], 1,
+     '--user-col, --item-col and --rating-col must name different columns'),
+    (['--ratings', 'BAD_CSV', '--no-rating'], 1, "BAD_CSV line 3, column 'movie' (--item-col) is empty. Fix: correct that line of the file."),
+    (['--ratings', 'BAD_CSV', '--no-rating', '--user-col', 'movie', '--item-col', 'user'], 1, 'BAD_CSV line 3, column'),
+    (['--ratings', 'STARS_TSV', '--user-col', 'customer', '--item-col', 'sku', '--rating-col', 'stars', '--repeats', 'error'], 1,
+     "STARS_TSV line 303 repeats user 'cust-0000' with item 'sku-99' (first on line 302)"),
+    (['--ratings', 'STARS_TSV', '--user-col', 'customer', '--item-col', 'sku', '--rating-col', 'stars'], 1,
+     "Fix: pass --repeats first, last or mean to keep one row per pair."),
+    (['--ratings', 'SHOP_CSV', '--no-rating', '--user-col', 'customer', '--item-col', 'sku', '--titles', 'TITLES', '--title-col', 'name'], 1,
+     "has no column 'name' (--title-col)"),
+    (['--ratings', 'SHOP_CSV', '--no-rating', '--user-col', 'customer', '--item-col', 'sku', '--user', 'cust-9999'], 1,
+     '--user cust-9999 is not in column \'customer\' of SHOP_CSV (its first user is cust-0000)'),
+]
+
+@pytest.mark.parametrize('argv,rc,msg', FILE_BAD, ids=[' '.join(a) for a, _, _ in FILE_BAD])
+def test_train_file_bad_input(argv, rc, msg, shop, capsys, monkeypatch):
+    "Each bad option or file: its exit status, one line naming the option (never a Python parameter), no model file."
+    monkeypatch.chdir(shop)
+    (shop/'notes.txt').write_text('x'); (shop/'folder.csv').mkdir()
+    (shop/'bad.csv').write_text('user,movie\na,1\nb,\n')
+    (shop/'stars.tsv').write_text((shop/'stars.tsv').read_text() + 'cust-0000\tsku-99\t3\ncust-0000\tsku-99\t4\n')
+    (shop/'shop.parquet').write_bytes(b'PAR1')
+    names = dict(SHOP_CSV='shop.csv', TITLES='skus.csv', NOTES='notes.txt', FOLDER='folder', BAD_CSV='bad.csv', STARS_TSV='stars.tsv')
+    sub = lambda s: next((s.replace(k, v) for k, v in names.items() if k in s), s)
+    out = shop/'never.safetensors'
+    got, stdout, err = run(['train', *map(sub, argv), *(['--out', str(out)] if '--out' not in argv else [])], capsys)
+    assert got == rc, (got, err)
+    assert sub(msg) in err, err
+    assert 'Traceback' not in err and "=" not in err.split('error:')[-1].replace('==', ''), err
+    if rc == 1: assert err.startswith('collab_tutorial train: error: ') and err.count('\n') == 1, err
+    assert not out.exists() and not list(shop.glob('*.safetensors*')) and 'Training' not in stdout

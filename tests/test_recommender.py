@@ -23,6 +23,16 @@ def ranked(shop): return Recommender.fit(shop[['customer', 'sku']], 'customer', 
 
 def fit(df, **kw): return Recommender.fit(df, **(dict(user='customer', item='sku', rating='stars') | SMALL | kw))
 
+def _capped(f):
+    "Call `f` with MAX_CELLS set to 100."
+    from unittest import mock
+    with mock.patch('collab_tutorial.recommender.MAX_CELLS', 100): return f()
+
+def test_lookup_finds_ids_and_titles(rated, ranked):
+    assert (rated.lookup('SKU-3', 'item'), rated.lookup('sku-3', 'item'), ranked.lookup('007', 'user')) == ('sku-3', 'sku-3', '007')
+    r = Recommender.fit(pd.DataFrame({'user': [1, 1, 2, 3], 'movie': [10, 20, 10, 30]}), rating=None, **SMALL)
+    assert (r.lookup('2', 'user'), r.lookup('030', 'item'), type(r.lookup('2', 'user'))) == (2, 30, int)
+
 # (case, call taking (shop, rated, ranked, tmp_path), exception, message fragment)
 BAD = [
     # fit
@@ -81,6 +91,15 @@ BAD = [
     ('new: rating out of range', lambda s, r, k, p: r.recommend_new({'sku-1': 9}), ValueError, "the rating 9 for 'sku-1' is outside the model's range"),
     ('new: rating NaN', lambda s, r, k, p: r.recommend_new({'sku-1': float('nan')}), ValueError, "the rating for 'sku-1' must be a finite number"),
     ('new: n zero', lambda s, r, k, p: k.recommend_new(['sku-1'], n=0), ValueError, 'n must be a whole number of at least 1'),
+    # lookup: ids as typed, or titles
+    ('lookup unknown user', lambda s, r, k, p: r.lookup('zed', 'user'), KeyError, "no customer id 'zed' among the 40 seen in training"),
+    ('lookup unknown item', lambda s, r, k, p: r.lookup('SKU-99', 'item'), KeyError, "no sku id or title 'SKU-99' among the 12 seen"),
+    ('lookup no titles', lambda s, r, k, p: k.lookup('SKU-1', 'item'), KeyError, "no sku id 'SKU-1'"),
+    ('lookup shared title', lambda s, r, k, p: fit(s.assign(title='SAME')).lookup('SAME', 'item'), KeyError,
+     "the title 'SAME' belongs to 12 sku ids ("),
+    # the ranking objective's size cap
+    ('rank over MAX_CELLS', lambda s, r, k, p: _capped(lambda: fit(s, rating=None)), ValueError,
+     "dense 41 x 13 matrices: 533 cells, about 0.0 GB of memory, more than the 100 cells allowed. Keep fewer users or items"),
     # save and load
     ('save to a folder', lambda s, r, k, p: r.save(p), ValueError, 'is a folder, not a file'),
     ('load a missing file', lambda s, r, k, p: Recommender.load(p/'none.safetensors'), FileNotFoundError, 'no model file at'),
