@@ -4,21 +4,19 @@
 
 # %% ../nbs/18_cli.ipynb #1b4d8a18
 from __future__ import annotations
-import argparse, json, math, numbers, os, shlex, sys, warnings
+import argparse, json, math, os, shlex, sys, warnings
 from pathlib import Path
 from .checks import BOOK_SETTINGS, arg_type, check_number, check_loss, path_kind, setting_type
+from .own_file import (DEFAULT_MODEL, FILE_WORDS, file_args, file_options, show_table, typed_id, train_file, recommend_file)
 
 # %% auto #0
-__all__ = ['DEFAULT_MODEL', 'TRAIN_DEFAULTS', 'CLI_WORDS', 'COMMANDS', 'make_parser', 'CliError', 'cli_words', 'cmd_data',
-           'cmd_train', 'cmd_recommend', 'cmd_bench', 'main']
+__all__ = ['TRAIN_DEFAULTS', 'CLI_WORDS', 'COMMANDS', 'make_parser', 'CliError', 'cli_words', 'cmd_data', 'cmd_train',
+           'cmd_recommend', 'cmd_bench', 'main']
 
 # %% ../nbs/18_cli.ipynb #83505c3a
 _pos_int = setting_type('size')
 _nonneg_int = arg_type(check_number, 'a whole number >= 0', zero_ok=True)
 _pos_float, _nonneg_float = setting_type('rate'), setting_type('penalty')   # a learning rate; a penalty
-
-# %% ../nbs/18_cli.ipynb #04d30eab
-DEFAULT_MODEL = 'models/collab.safetensors'
 
 # %% ../nbs/18_cli.ipynb #7d916c61
 # The book's settings for the rating model; for the ranking model, the ones 12_rank chose on validation data;
@@ -30,7 +28,7 @@ TRAIN_DEFAULTS = dict(rating=dict(BOOK_SETTINGS, factors=50, model='dot'),
 # %% ../nbs/18_cli.ipynb #14150f41
 def _fill_defaults(args):
     "Put the defaults of the chosen trainer into the options left unset; refuse options that do not go together."
-    if (args := _file_options(args)).objective == 'rank' and args.model is not None:
+    if (args := file_options(args)).objective == 'rank' and args.model is not None:
         raise CliError(f"--model {args.model} chooses a rating model; --objective rank always trains RankMF (leave --model out)")
     if args.ratings is not None: return args   # your own file: the settings left unset are the trainer's own
     args.objective, args.dataset, args.unseen = args.objective or 'rating', args.dataset or 'ml-100k', args.unseen or 'warn'
@@ -77,52 +75,7 @@ def _train_args(t: argparse.ArgumentParser):
                         "'error' refuses (default: warn)")
     t.add_argument('--user', default=None, help='user id to show recommendations for (default: the first user of the ratings file)')
     t.add_argument('--out', default=DEFAULT_MODEL, help=f'where to save the model (default: {DEFAULT_MODEL})')
-    _file_args(t)
-
-# %% ../nbs/18_cli.ipynb #f8600da8
-from .checks import check_fraction, check_file
-_fraction = arg_type(check_fraction, 'a fraction between 0 and 1', cast=float)
-
-def _file_args(t: argparse.ArgumentParser):
-    f = t.add_argument_group('your own data (instead of MovieLens)', 'A .csv, .tsv or .parquet file with a header, '
-        'read by load_interactions (14b) and trained by Recommender (15a); --epochs, --factors, --lr, --wd, --bs left '
-        "out are the trainer's own defaults.")
-    f.add_argument('--ratings', metavar='FILE', help='the file: one row per rating, or per purchase or click')
-    f.add_argument('--user-col', metavar='U', help='its column of user ids (default: user)')
-    f.add_argument('--item-col', metavar='I', help='its column of item ids (default: movie)')
-    r = f.add_mutually_exclusive_group()
-    r.add_argument('--rating-col', metavar='R', help='its column of ratings (default: rating)')
-    r.add_argument('--no-rating', action='store_true', help='the file has no ratings: each row is an interaction (trains '
-                   '--objective rank)')
-    f.add_argument('--titles', metavar='FILE', help="a file giving each item a title: columns --item-col and --title-col")
-    f.add_argument('--title-col', metavar='T', help='the title column of --titles (default: title)')
-    f.add_argument('--repeats', choices=['error', 'first', 'last', 'mean'], help="a user with the same item twice: keep "
-                   "the first or last row, average the ratings, or refuse (default: error with ratings, first without)")
-    f.add_argument('--valid-pct', type=_fraction, help='the share held out for the validation figures (default: 0.2 of '
-                   'the rows at random; 0.25 of each item\'s users with --objective rank)')
-
-# %% ../nbs/18_cli.ipynb #9c0b08ab
-_FILE_OPTS = ('--user-col', '--item-col', '--rating-col', '--no-rating', '--titles', '--title-col', '--repeats', '--valid-pct')
-
-def _file_options(args):
-    "Check the options of `train --ratings` before the file is read and fill in its columns; refuse mixing in MovieLens's."
-    given = lambda o: getattr(args, o[2:].replace('-', '_')) not in (None, False)
-    if args.ratings is None:
-        if o := next(filter(given, _FILE_OPTS), None): raise CliError(f"{o} describes a file of your own: add --ratings FILE")
-        return args
-    if o := next(filter(given, ('--dataset', '--data-dir', '--unseen')), None) or args.model == 'nn' and '--model nn':
-        raise CliError(f"{o} is for MovieLens, and --ratings trains on your own file: leave out {o.split()[0]} or --ratings")
-    if args.no_rating and args.objective == 'rating': raise CliError("--objective rating needs ratings: leave out --no-rating")
-    from collab_tutorial.interactions import FORMATS
-    from importlib.util import find_spec
-    for o, v in (('--ratings', args.ratings), ('--titles', args.titles)):
-        if v is not None and check_file(v, o, tuple(FORMATS)).suffix.lower() == '.parquet' and not find_spec('pyarrow'):
-            raise CliError(f"{o} {v}: reading Parquet needs pyarrow (pip install pyarrow), or save the table as .csv")
-    args.objective = args.objective or ('rank' if args.no_rating else 'rating')
-    args.rating_col = None if args.no_rating else args.rating_col or 'rating'
-    args.user_col, args.item_col, args.title_col = args.user_col or 'user', args.item_col or 'movie', args.title_col or 'title'
-    args.valid_pct = args.valid_pct or (0.25 if args.objective == 'rank' else 0.2)
-    return args
+    file_args(t)
 
 # %% ../nbs/18_cli.ipynb #0554a083
 def make_parser() -> argparse.ArgumentParser:
@@ -164,21 +117,13 @@ CLI_WORDS = {**{f"unseen='{k}'": f'--unseen {k}' for k in ('warn', 'keep', 'drop
              'lr × wd': '--lr × --wd', 'lr × reg': '--lr × --wd', 'training diverged': 'nothing was saved: training diverged',
              'train and save one first (save_model), or check the path':   # load_model's advice for a missing file
                  f'run `collab_tutorial train` first (it saves to {DEFAULT_MODEL}), or pass --model-path'}
+CLI_WORDS.update(FILE_WORDS)   # the words of load_interactions and Recommender, for `train --ratings` (17b)
 
 # %% ../nbs/18_cli.ipynb #a7e7b838
 def cli_words(text: str) -> str:
     "`text` with the package's argument names replaced by the command's options (`unseen='drop'` -> `--unseen drop`)."
     for k, v in CLI_WORDS.items(): text = text.replace(k, v)
     return text
-
-# %% ../nbs/18_cli.ipynb #315b5731
-# the words of load_interactions (14b) and Recommender (15a), for `train --ratings` and the model files it writes
-CLI_WORDS.update({**{k: v for a, o in (('user', '--user-col'), ('item', '--item-col'), ('rating', '--rating-col'), ('title', '--title-col'))
-                     for k, v in ((f'the {a}= argument', o), (f'({a}=)', f'({o})'), (f'pass {a}= ', f'pass {o} '))},
-                  'user=, item= and rating=': '--user-col, --item-col and --rating-col', 'path= takes': '--ratings takes',
-                  'titles=': '--titles', "repeats='first', 'last' or 'mean'": '--repeats first, last or mean',
-                  "repeats='mean'": '--repeats mean', "objective='rank'": '--objective rank', 'in user=:': 'in --user:',
-                  'valid_pct=': '--valid-pct ', 'raise valid_pct': 'raise --valid-pct'})
 
 # %% ../nbs/18_cli.ipynb #c894ed15
 def _message(e: BaseException) -> str:
@@ -206,14 +151,6 @@ def cmd_data(args) -> int:
     for k, v in data_summary(_ratings('MovieLens 100K', verbose=True)).items(): print(f"  {k:<12} {v:,}")
     return 0
 
-# %% ../nbs/18_cli.ipynb #b67ed513
-def _user_id(users, s: str):
-    "The user id typed as `s`, converted to the type of the ids in `users` (whole numbers for MovieLens)."
-    sample = next((u for u in users if not isinstance(u, str)), None)
-    if not isinstance(sample, numbers.Integral): return s
-    try: return int(s)
-    except ValueError: raise CliError(f"user ids are whole numbers, got {s!r}") from None
-
 # %% ../nbs/18_cli.ipynb #aec4e93e
 class _NoBar:
     "A download bar that shows nothing: fastprogress's console bar prints a glyph to stdout when made, even with display=False."
@@ -239,10 +176,6 @@ def _fit(learn, epochs: int, lr: float, wd: float, plain: bool | None = None):
         with learn.no_bar(): learn.fit_one_cycle(epochs, lr, wd=wd)
     finally: learn.logger = old
 
-# %% ../nbs/18_cli.ipynb #2d6ac9c2
-def _show(title: str, df):
-    print(f"\n{title}"); print(df.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
-
 # %% ../nbs/18_cli.ipynb #e97c4ea7
 def _show_top(model, classes, user, ratings, n: int = 5, **names):
     "Print the top `n` movies for `user` among those they have not rated (`names`: the column names, for `recommend`)."
@@ -250,7 +183,7 @@ def _show_top(model, classes, user, ratings, n: int = 5, **names):
     recs = recommend(model, classes, user, ratings, n=n, **names)
     if model_y_range(model) is None: recs = recs.rename(columns={'predicted': 'score'})  # raw scores, not stars
     if recs.empty: print(f"User {user} has rated every movie this model knows: there is nothing left to recommend.")
-    else: _show(f"Top {len(recs)} for user {user}, among the movies they have not rated:", recs)
+    else: show_table(f"Top {len(recs)} for user {user}, among the movies they have not rated:", recs)
 
 # %% ../nbs/18_cli.ipynb #5a09aefd
 def _check_out(path: str) -> Path:
@@ -281,7 +214,7 @@ def _save(model, classes: dict, out: Path, args, user, meta: dict) -> int:
 def _ml_100k(args):
     "The ratings of MovieLens 100K and the user to show: `--user`, checked, or the first user of the file."
     ratings = _ratings('MovieLens 100K', args.data_dir, verbose=True)
-    user = int(ratings.user.iloc[0]) if args.user is None else _user_id(ratings.user.unique(), args.user)
+    user = int(ratings.user.iloc[0]) if args.user is None else typed_id(ratings.user.unique(), args.user)
     if user not in set(ratings.user): raise CliError(f"user {user} is not in MovieLens 100K (ids run from 1 to {ratings.user.max()})")
     return ratings, user
 
@@ -306,14 +239,14 @@ def _train_rating(args) -> tuple:
     print(f"\nvalidation MSE {mse:.4f} (RMSE {math.sqrt(mse):.4f})")
     if args.model == 'dot':
         top = item_biases(learn, dls.classes, item_name='title').sort_values('bias', ascending=False).head(5)
-        _show('Movies with the highest bias (liked beyond what their factors explain):', top)
+        show_table('Movies with the highest bias (liked beyond what their factors explain):', top)
     return learn, dls.classes, ratings, user, dict(model=args.model, wd=args.wd, valid_mse=round(mse, 6))
 
 # %% ../nbs/18_cli.ipynb #7f195b8d
 def cmd_train(args) -> int:
     "Train the course's model with the book's settings (or a `Recommender` on `--ratings`), show what it learned, save it."
     args, out = _fill_defaults(args), _check_out(args.out)
-    if args.ratings is not None: return _train_file(args, out)   # a file of your own: Recommender
+    if args.ratings is not None: return train_file(args, out)   # a file of your own: Recommender
     train = _train_sgd if args.dataset != 'ml-100k' else _train_rank if args.objective == 'rank' else _train_rating
     model, classes, ratings, user, meta = train(args)
     _show_top(model, classes, user, ratings, **dict(zip(('user_name', 'item_name'), classes)))   # the columns it was trained on
@@ -342,7 +275,7 @@ def _train_sgd(args) -> tuple:
     df = _ratings(args.dataset, args.data_dir, verbose=True)
     data = release_arrays(df, seed=args.seed)
     classes, ids = data['classes'], data['classes']['user'][1:]
-    user = ids[0] if args.user is None else _user_id(ids[:1], args.user)
+    user = ids[0] if args.user is None else typed_id(ids[:1], args.user)
     if user not in set(ids):
         raise CliError(f"user {args.user} is not in {args.dataset} ({len(ids):,} users, ids {ids[0]} to {ids[-1]})")
     print(f"Training fit_sgd on {args.dataset}: {args.epochs} epochs, {args.factors} factors, lr {args.lr:g}, reg {args.wd:g}, "
@@ -354,38 +287,6 @@ def _train_sgd(args) -> tuple:
     print(f"\nvalidation RMSE {rmse:.4f}")
     return model, classes, df, user, dict(model='dot', trainer='fit_sgd', data=args.dataset, reg=args.wd, valid_rmse=round(rmse, 6),
                                           ratings=len(df), data_dir=str(Path(args.data_dir).resolve()) if args.data_dir else None)
-
-# %% ../nbs/18_cli.ipynb #9a613406
-_ALL_SEEN = "User {} already has every item this model knows: there is nothing left to recommend."
-
-def _show_list(recs, title: str, empty: str) -> int:
-    "Print the table `recs` under `title`, or the sentence `empty` if it has no rows (not pandas' `Empty DataFrame`); 0."
-    if recs.empty: print(empty)
-    else: _show(title, recs)
-    return 0
-
-# %% ../nbs/18_cli.ipynb #02e23c26
-def _train_file(args, out: Path) -> int:
-    "Train a `Recommender` on the file of `--ratings`, print its validation figures and a top list, and save it to `out`."
-    from collab_tutorial.interactions import load_interactions
-    from collab_tutorial.recommender import Recommender, trainer_settings
-    df = load_interactions(args.ratings, args.user_col, args.item_col, args.rating_col, args.titles, args.title_col, args.repeats)
-    users, s = df[args.user_col], trainer_settings(args.objective, int(len(df) * (1 - args.valid_pct)), args.threads or None,
-                                                   n_factors=args.factors, epochs=args.epochs, lr=args.lr, wd=args.wd, bs=args.bs)
-    if args.user is not None and not (users == (user := _user_id(users.iloc[:1], args.user))).any():
-        raise CliError(f"--user {args.user} is not in column {args.user_col!r} of {args.ratings} (its first user is {users.iat[0]})")
-    print(f"Training {s['trainer']} ({args.objective}) on {len(df):,} rows of {args.ratings}: {users.nunique():,} users, "
-          f"{df[args.item_col].nunique():,} items, {args.valid_pct:.0%} held out")
-    rec = Recommender.fit(df, args.user_col, args.item_col, args.rating_col, args.objective, args.valid_pct, args.seed, **s)
-    if rec.history is not None: print(rec.history.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
-    print(f"\nvalidation on {rec.valid['valid_rows']:,} held-out rows: "
-          + ', '.join(f'{k} {v:.4f}' for k, v in rec.valid.items() if isinstance(v, float)))
-    user = rec.classes[args.user_col][1] if args.user is None else user   # the file's first user the model knows
-    _show_list(rec.recommend(user, 5), f"Top 5 for user {user}, among the items they do not have:", _ALL_SEEN.format(user))
-    print(f"\nSaved the model to {rec.save(out)}")
-    path, also = '' if str(out) == DEFAULT_MODEL else f' --model-path {shlex.quote(str(out))}', args.objective == 'rank'
-    print(f"Next: collab_tutorial recommend --user {shlex.quote(str(user))}{path}" + (" (or --watched ITEM ... for someone new)" * also))
-    return 0
 
 # %% ../nbs/18_cli.ipynb #aaaa941b
 def _peek_fields(path) -> dict | None:
@@ -405,45 +306,27 @@ def _recommend_watched(model, classes, args, item_name: str) -> None:
                        "each movie")
     recs = recommend_watched(model, classes, args.watched, n=args.n, item_name=item_name)
     if recs.empty: print("These titles are every movie the model knows: there is nothing left to recommend.")
-    else: _show(f"Top {len(recs)} for someone who watched {', '.join(args.watched)}:", recs)
-
-# %% ../nbs/18_cli.ipynb #bc0fc2dc
-def _recommend_file(args) -> int:
-    "`recommend` from a file `Recommender.save` wrote: the file's own ids, items by id or title; no data file is read."
-    from collab_tutorial.recommender import Recommender
-    rec = Recommender.load(args.model_path)
-    if args.user is not None:
-        recs = rec.recommend(user := rec.lookup(args.user, 'user'), args.n)
-        return _show_list(recs, f"Top {len(recs)} for user {user}, among the items they do not have:", _ALL_SEEN.format(user))
-    if args.similar is not None:
-        recs = rec.similar(rec.lookup(args.similar, 'item'), args.n)
-        return _show_list(recs, f"Closest to {args.similar}:", f"{args.similar} is the only item this model knows.")
-    if rec.objective != 'rank':
-        raise CliError(f"--watched needs a model trained without ratings (--no-rating or --objective rank); {args.model_path} "
-                       "predicts ratings, and a newcomer would need a rating for each item")
-    recs = rec.recommend_new([rec.lookup(w, 'item') for w in args.watched], args.n)
-    return _show_list(recs, f"Top {len(recs)} for someone who has {', '.join(args.watched)}:",
-                      "These are every item the model knows: there is nothing left to recommend.")
+    else: show_table(f"Top {len(recs)} for someone who watched {', '.join(args.watched)}:", recs)
 
 # %% ../nbs/18_cli.ipynb #5abc4572
 def cmd_recommend(args) -> int:
     "Top movies for `--user` or for a new user who `--watched` some titles, or the movies closest to `--similar`."
     if args.user is not None and (fields := _peek_fields(args.model_path)) and isinstance(fields.get('classes'), dict):
-        _user_id(next(iter(fields['classes'].values()), []), args.user)  # a malformed id is refused before torch loads
-    if isinstance(m := (_peek_fields(args.model_path) or {}).get('meta'), dict) and 'recommender' in m: return _recommend_file(args)
+        typed_id(next(iter(fields['classes'].values()), []), args.user)  # a malformed id is refused before torch loads
+    if isinstance(m := (_peek_fields(args.model_path) or {}).get('meta'), dict) and 'recommender' in m: return recommend_file(args)
     from collab_tutorial.persist import load_model
     model, classes, meta = load_model(args.model_path)   # a missing file: its advice, in CLI_WORDS' words
     user_name, item_name = list(classes)
     if args.watched is not None: _recommend_watched(model, classes, args, item_name)
     elif args.user is not None:
         ratings = _ratings(meta.get('data', 'MovieLens 100K'), meta.get('data_dir'))
-        _show_top(model, classes, _user_id(classes[user_name], args.user), ratings, args.n, user_name=user_name, item_name=item_name)
+        _show_top(model, classes, typed_id(classes[user_name], args.user), ratings, args.n, user_name=user_name, item_name=item_name)
     else:
         from collab_tutorial.interpret import most_similar, model_weights
         try: model_weights(model)
         except TypeError: raise CliError(f"--similar compares movie factor vectors, and this {type(model).__name__} "
                                          "model has none: use a model trained with --model dot") from None
-        _show(f"Movies closest to {args.similar}:", most_similar(model, classes, args.similar, n=args.n, item_name=item_name))
+        show_table(f"Movies closest to {args.similar}:", most_similar(model, classes, args.similar, n=args.n, item_name=item_name))
     return 0
 
 # %% ../nbs/18_cli.ipynb #3409945f
