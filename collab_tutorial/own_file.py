@@ -103,12 +103,13 @@ def train_file(args, out: Path) -> int:
     from collab_tutorial.interactions import load_interactions
     from collab_tutorial.recommender import Recommender, trainer_settings
     df = load_interactions(args.ratings, args.user_col, args.item_col, args.rating_col, args.titles, args.title_col, args.repeats)
-    users, s = df[args.user_col], trainer_settings(args.objective, int(len(df) * (1 - args.valid_pct)), args.threads or None,
-                                                   n_factors=args.factors, epochs=args.epochs, lr=args.lr, wd=args.wd, bs=args.bs)
+    users, items = df[args.user_col], df[args.item_col]
+    s = trainer_settings(args.objective, int(len(df) * (1 - args.valid_pct)), args.threads or None, users.nunique() + items.nunique(),
+                         n_factors=args.factors, epochs=args.epochs, lr=args.lr, wd=args.wd, bs=args.bs)
     if args.user is not None and not (users == (user := typed_id(users.iloc[:1], args.user))).any():
         raise ValueError(f"--user {args.user} is not in column {args.user_col!r} of {args.ratings} (its first user is {users.iat[0]})")
     print(f"Training {s['trainer']} ({args.objective}) on {len(df):,} rows of {args.ratings}: {users.nunique():,} users, "
-          f"{df[args.item_col].nunique():,} items, {args.valid_pct:.0%} held out")
+          f"{items.nunique():,} items, {args.valid_pct:.0%} held out")
     rec = Recommender.fit(df, args.user_col, args.item_col, args.rating_col, args.objective, args.valid_pct, args.seed, **s)
     if rec.history is not None: print(rec.history.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     print(f"\nvalidation on {rec.valid['valid_rows']:,} held-out rows: "

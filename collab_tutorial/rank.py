@@ -21,6 +21,19 @@ __all__ = ['EASE_GRID', 'WD_GRID', 'RANK_SEEDS', 'RANK_COLUMNS', 'item_knn_score
            'tune', 'tune_rankers', 'cornac_bpr_scores', 'ranking_methods', 'compare_rankers', 'summarise_rankers',
            'machine_info', 'machine', 'train_rank', 'fold_in_watched', 'recommend_watched']
 
+# %% ../nbs/12_rank.ipynb #ee148436
+def _check_watched(X) -> Tensor:
+    "`X` as a float matrix of who watched what, or a clear error."
+    if not isinstance(X, (Tensor, np.ndarray)):
+        raise TypeError(f"X must be a (n_users, n_items) 0/1 matrix (a Tensor), got a {type(X).__name__}; from a table of "
+                        "ratings make it with rank_data(ratings, stratified_split(ratings))['train'], or train on the table "
+                        "itself with train_rank(ratings)")
+    X = torch.as_tensor(X, dtype=torch.float32)
+    if X.ndim != 2: raise ValueError(f"X must be a (n_users, n_items) matrix, got shape {tuple(X.shape)}")
+    if not torch.isfinite(X).all() or (X < 0).any(): raise ValueError("X must hold 0/1 (or non-negative) values, without NaN")
+    if not X.any(): raise ValueError("X has no watched items: there is nothing to learn from")
+    return X
+
 # %% ../nbs/12_rank.ipynb #4eca11b1
 def item_knn_scores(X: Tensor,  # (n_users, n_items) 0/1 training matrix
                    ) -> Tensor:
@@ -56,19 +69,6 @@ class RankMF(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         u, i = x[:, 0], x[:, 1]
         return (self.user_factors(u) * self.item_factors(i)).sum(1) + self.user_bias(u)[:, 0] + self.item_bias(i)[:, 0]
-
-# %% ../nbs/12_rank.ipynb #ee148436
-def _check_watched(X) -> Tensor:
-    "`X` as a float matrix of who watched what, or a clear error."
-    if not isinstance(X, (Tensor, np.ndarray)):
-        raise TypeError(f"X must be a (n_users, n_items) 0/1 matrix (a Tensor), got a {type(X).__name__}; from a table of "
-                        "ratings make it with rank_data(ratings, stratified_split(ratings))['train'], or train on the table "
-                        "itself with train_rank(ratings)")
-    X = torch.as_tensor(X, dtype=torch.float32)
-    if X.ndim != 2: raise ValueError(f"X must be a (n_users, n_items) matrix, got shape {tuple(X.shape)}")
-    if not torch.isfinite(X).all() or (X < 0).any(): raise ValueError("X must hold 0/1 (or non-negative) values, without NaN")
-    if not X.any(): raise ValueError("X has no watched items: there is nothing to learn from")
-    return X
 
 # %% ../nbs/12_rank.ipynb #f851c5e0
 def fit_rank(X: Tensor,              # (n_users, n_items) 0/1 matrix of who watched what in training

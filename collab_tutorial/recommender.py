@@ -14,8 +14,8 @@ from .persist import ModelFileError, load_model, save_model
 # they load, so each method imports the ones it needs: importing this module costs little more than torch and pandas.
 
 # %% auto #0
-__all__ = ['SGD_FROM', 'MAX_CELLS', 'RANK_BYTES', 'check_column', 'check_ids', 'first_seen_codes', 'pack_pairs', 'unpack_pairs',
-           'rating_y_range', 'Recommender', 'trainer_settings']
+__all__ = ['SGD_FROM', 'SGD_IDS', 'MAX_CELLS', 'RANK_BYTES', 'check_column', 'check_ids', 'first_seen_codes', 'pack_pairs',
+           'unpack_pairs', 'rating_y_range', 'Recommender', 'trainer_settings']
 
 # %% ../nbs/15a_recommender.ipynb #130ee63d
 def check_column(df: pd.DataFrame,  # the table
@@ -71,6 +71,7 @@ def rating_y_range(r: np.ndarray,  # the training ratings
 
 # %% ../nbs/15a_recommender.ipynb #c22aca58
 SGD_FROM = 1_000_000   # ratings from which `fit_sgd` (15_scale) trains instead of `fit_mf` (08_fast)
+SGD_IDS = 50_000       # ... or users + items: fit_mf's dense Adam touches every row of both tables at every batch
 MAX_CELLS = 200_000_000  # objective 'rank' trains on a dense users x items matrix: at most this many cells
 RANK_BYTES = 28        # memory of objective 'rank' per cell of that matrix (27 measured, ML-1M's shape and 4x it: bench/results.md)
 
@@ -115,10 +116,10 @@ def _split(df: pd.DataFrame, item: str, objective: str, valid_pct: float, seed: 
     return stratified_split(pd.DataFrame({'item': pd.factorize(df[item])[0]}), 1 - valid_pct, seed, by='item')
 
 # %% ../nbs/15a_recommender.ipynb #7454cc91
-def _trainer(objective: str, n_train: int, settings: dict):
+def _trainer(objective: str, n_train: int, settings: dict, n_ids: int = 0):
     "The course's training function for `objective` and size (or `settings['trainer']`), its other settings checked against it."
     name = check_choice(settings.pop('trainer', None), 'trainer', (None, 'fit_mf', 'fit_sgd', 'fit_rank'))
-    name = name or ('fit_rank' if objective == 'rank' else 'fit_sgd' if n_train >= SGD_FROM else 'fit_mf')
+    name = name or ('fit_rank' if objective == 'rank' else 'fit_sgd' if n_train >= SGD_FROM or n_ids >= SGD_IDS else 'fit_mf')
     if (name == 'fit_rank') != (objective == 'rank'): raise ValueError(f"trainer={name!r} does not train objective={objective!r}")
     if name == 'fit_rank': from collab_tutorial.rank import fit_rank as fn
     elif name == 'fit_sgd': from collab_tutorial.scale import fit_sgd as fn
@@ -133,10 +134,11 @@ def _trainer(objective: str, n_train: int, settings: dict):
 def trainer_settings(objective: str,             # 'rating' or 'rank'
                      n_train: int,               # training rows: ratings train with fit_sgd from SGD_FROM on
                      n_threads: int | None = 1,  # CPU threads; None: the trainer's own choice (all cores for fit_sgd)
+                     n_ids: int = 0,             # users + items: ratings train with fit_sgd from SGD_IDS on, too
                      **given,                    # n_factors, epochs, lr, wd, bs (None: the trainer's default)
                     ) -> dict:
     "Settings for `fit` under one set of names: the trainer for `objective` and size, `given` as it names them (`wd`: fit_sgd's `reg`)."
-    sgd = objective == 'rating' and n_train >= SGD_FROM
+    sgd = objective == 'rating' and (n_train >= SGD_FROM or n_ids >= SGD_IDS)
     given = {('reg' if sgd and k == 'wd' else k): v for k, v in given.items() if v is not None}
     trainer = 'fit_rank' if objective == 'rank' else 'fit_sgd' if sgd else 'fit_mf'
     return dict(trainer=trainer, n_threads=n_threads or (os.cpu_count() if sgd else None), **given)
@@ -175,7 +177,7 @@ def fit(cls: Recommender,
         objective: str | None = None,  # 'rating' or 'rank'; None: from the data (rank when there is no rating)
         valid_pct: float = 0.,    # share held out to report validation figures; 0: train on everything
         seed: int = 42,           # seed of the hold-out and of the training
-        **settings,               # passed to the trainer: `fit_mf`, `fit_sgd` (from 1M ratings) or `fit_rank`
+        **settings,               # passed to the trainer: `fit_mf`, `fit_sgd` (from 1M ratings or 50,000 users + items) or `fit_rank`
        ) -> Recommender:
     "Train the course's model for `objective` on `df`, encoding the ids by order of first appearance in the training rows."
     if not isinstance(df, pd.DataFrame): raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
@@ -192,7 +194,7 @@ def fit(cls: Recommender,
     known = val[(codes[val] > 0).all(1)]      # validation rows whose user and item were seen in training
     if valid_pct and not len(known): raise ValueError("no validation row has a user and an item seen in training: raise valid_pct")
     settings, shape = dict(settings), (len(users), len(items))
-    fn = _trainer(objective, len(trn), settings)
+    fn = _trainer(objective, len(trn), settings, sum(shape))
     if objective == 'rank': model, hist, figures = _fit_rank(fn, codes, trn, known, shape, settings | dict(seed=int(seed)))
     else: model, hist, figures = _fit_rating(fn, codes, df[rating].to_numpy(dtype='float32'), trn, known, shape, settings | dict(seed=int(seed)))
     if figures: figures |= dict(valid_rows=len(known), dropped_rows=len(val) - len(known))
