@@ -151,7 +151,7 @@ def read_text_bytes(fn,                           # the file to read (a `str` or
                     max_bytes: int = 20_000_000,  # a larger file is refused without being read
                     error: type = ValueError,     # the exception to raise (the caller's own subclass, say)
                    ) -> bytes:
-    "The bytes of `fn` if it is a regular, non-empty text file whose lines all end with `\\n` alone, else `error`."
+    "The lines of text file `fn` as bytes ending in `\\n`, read liberally where the meaning is plain; else `error`."
     fn = Path(fn)
     if (k := path_kind(fn, 'file')) == 'does not exist': raise error(f"{fn} is missing: expected {what}. {fix}")
     if k: raise error(f"{fn} {k}: expected {what}. {fix}")
@@ -159,16 +159,17 @@ def read_text_bytes(fn,                           # the file to read (a `str` or
         raise error(f"{fn} is {size:,} bytes, more than {what} can be ({max_bytes:,} at most): it is another file. {fix}")
     try: b = fn.read_bytes()
     except OSError as e: raise error(f"{fn} cannot be read ({type(e).__name__}: {e.strerror}). {fix}") from None
-    if not b: raise error(f"{fn} is empty. {fix}")
-    if b.startswith((b'\xef\xbb\xbf', b'\xff\xfe', b'\xfe\xff')):
-        raise error(f"{fn} starts with a Unicode byte-order mark: it was re-saved as UTF-8 or UTF-16, which changes its bytes. {fix}")
+    b = b.removeprefix(b'\xef\xbb\xbf').replace(b'\r\n', b'\n')  # a UTF-8 byte-order mark and Windows line ends
+    if not b.strip(b'\n'): raise error(f"{fn} is empty{' but for blank lines' * bool(b)}. {fix}")
+    if b.startswith((b'\xff\xfe', b'\xfe\xff')):
+        raise error(f"{fn} starts with a UTF-16 byte-order mark: it was re-saved as UTF-16, not {what}. {fix}")
     if (i := b.find(b'\0')) >= 0:
         raise error(f"{fn} holds a NUL byte on line {_lineno(b, i):,}: it is binary or UTF-16, not {what}. {fix}")
     if (i := b.find(b'\r')) >= 0:
-        raise error(f"{fn} line {_lineno(b, i):,} ends with a carriage return (\\r): its line endings were changed "
-                    f"(Windows or old Mac style), and {what} ends lines with \\n alone. {fix}")
+        raise error(f"{fn} line {_lineno(b, i):,} holds a carriage return (\\r) that does not end a Windows line: "
+                    f"old Mac line endings or a stray character, where {what} ends lines with \\n. {fix}")
     if not b.endswith(b'\n'): raise error(f"{fn} does not end with a newline: it was cut short. {fix}")
-    return b
+    return b.rstrip(b'\n') + b'\n'  # blank lines at the end, as pandas reads them, are dropped
 
 # %% ../nbs/internals/00_checks.ipynb #3e8d60bf
 def writable_folder(folder,  # the folder to check (a `str` or a `Path`); created, with its parents, if missing

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math, numbers, warnings
 import pandas as pd, torch
 from torch import Tensor
-from .checks import check_pos_int, unwrap
+from .checks import check_pos_int, check_setting, unwrap
 # 06_interpret imports fastai: its helpers are imported inside the functions that use them, so this module loads fast
 from .recommend import model_y_range, as_ratings, top_table
 
@@ -29,7 +29,7 @@ def _check_solve(factors: Tensor, biases: Tensor, ratings: Tensor, prior_factors
         raise ValueError(f"factors, biases and ratings must have one entry per rating, got {len(factors)}, {len(biases)} and {len(ratings)}")
     if prior_factors.shape != factors.shape[1:]:
         raise ValueError(f"prior_factors must have shape ({factors.shape[1]},) like one row of factors, got {tuple(prior_factors.shape)}")
-    if not l2 > 0: raise ValueError(f"l2 must be positive (it keeps the solve stable with few ratings), got {l2!r}")
+    check_setting(l2, 'l2')  # above 0: it keeps the solve stable with few ratings
     if not torch.isfinite(ratings).all(): raise ValueError("ratings contain NaN or infinity")
     if y_range is not None and not ((ratings > y_range[0]) & (ratings < y_range[1])).all():
         bad = ratings[(ratings <= y_range[0]) | (ratings >= y_range[1])]
@@ -88,7 +88,7 @@ def _dot_weights(model_or_learner) -> dict:
 def _fold(model_or_learner, classes, rated, l2, y_range, new: str, known: str, new_name: str, index) -> tuple[Tensor, float]:
     "Fold in one new `new` (user or item, `classes[new_name]`) from ratings of known `known` rows."
     w, yr = _dot_weights(model_or_learner), model_y_range(model_or_learner, default=y_range)
-    if not l2 > 0: raise ValueError(f"l2 must be positive (it keeps the solve stable with few ratings), got {l2!r}")
+    check_setting(l2, 'l2')  # above 0: it keeps the solve stable with few ratings
     rated = _check_rated(rated, yr, known)
     if new_name not in classes: raise KeyError(f"classes has no {new_name!r} entry; it has {list(classes)}")
     prior = _average(w[f'{new}_factors'], w[f'{new}_bias'], classes[new_name])

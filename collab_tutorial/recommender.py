@@ -14,8 +14,8 @@ from .persist import ModelFileError, load_model, save_model
 # they load, so each method imports the ones it needs: importing this module costs little more than torch and pandas.
 
 # %% auto #0
-__all__ = ['SGD_FROM', 'SGD_IDS', 'MAX_CELLS', 'RANK_BYTES', 'check_column', 'check_ids', 'first_seen_codes', 'pack_pairs',
-           'unpack_pairs', 'rating_y_range', 'Recommender', 'trainer_settings']
+__all__ = ['SEEN_CHARS', 'SGD_FROM', 'SGD_IDS', 'MAX_CELLS', 'RANK_BYTES', 'check_column', 'check_ids', 'first_seen_codes',
+           'pack_pairs', 'unpack_pairs', 'rating_y_range', 'Recommender', 'trainer_settings']
 
 # %% ../nbs/15a_recommender.ipynb #130ee63d
 def check_column(df: pd.DataFrame,  # the table
@@ -54,7 +54,9 @@ def first_seen_codes(s: pd.Series,     # a column of ids, one per row
 def pack_pairs(users: np.ndarray, items: np.ndarray, n_items: int) -> str:
     "The distinct (user, item) code pairs as text for JSON: sorted keys, their differences, zlib and base64."
     keys = np.unique(users.astype(np.int64) * n_items + items)
-    return base64.b64encode(zlib.compress(np.diff(keys, prepend=0).astype('<i8').tobytes(), 9)).decode()
+    return base64.b64encode(zlib.compress(np.diff(keys, prepend=0).astype('<i8').tobytes(), 1)).decode()
+
+SEEN_CHARS = 80_000_000  # the most text the seen pairs may take in a model file's header (safetensors reads 100 MB)
 
 # %% ../nbs/15a_recommender.ipynb #2c35d7a3
 def unpack_pairs(text: str) -> np.ndarray:
@@ -193,12 +195,15 @@ def fit(cls: Recommender,
     codes = np.stack([uc, ic], 1)
     known = val[(codes[val] > 0).all(1)]      # validation rows whose user and item were seen in training
     if valid_pct and not len(known): raise ValueError("no validation row has a user and an item seen in training: raise valid_pct")
+    seen = (codes > 0).all(1)                 # every row the model can place is 'seen': recommend leaves those items out
+    if len(seen_text := pack_pairs(codes[seen, 0], codes[seen, 1], len(items))) > SEEN_CHARS:
+        raise ValueError(f"the {seen.sum():,} (user, item) pairs seen would take {len(seen_text) / 1e6:,.0f} MB of the model "
+                         f"file's header, more than the {SEEN_CHARS / 1e6:,.0f} MB it holds: train on fewer rows")
     settings, shape = dict(settings), (len(users), len(items))
     fn = _trainer(objective, len(trn), settings, sum(shape))
     if objective == 'rank': model, hist, figures = _fit_rank(fn, codes, trn, known, shape, settings | dict(seed=int(seed)))
     else: model, hist, figures = _fit_rating(fn, codes, df[rating].to_numpy(dtype='float32'), trn, known, shape, settings | dict(seed=int(seed)))
     if figures: figures |= dict(valid_rows=len(known), dropped_rows=len(val) - len(known))
-    seen = (codes > 0).all(1)                 # every row the model can place is 'seen': recommend leaves those items out
     titles = None
     if 'title' in df.columns and 'title' not in (user, item):
         t = pd.Series(df['title'].to_numpy(), index=ic).groupby(level=0).first()
@@ -207,7 +212,7 @@ def fit(cls: Recommender,
                 seed=int(seed), trainer=fn.__name__, settings=settings, valid=figures, titles=titles,
                 y_range=list(getattr(model, 'y_range', None) or []) or None,
                 data=dict(rows=len(df), train_rows=len(trn), source=None if (src := df.attrs.get('source')) is None else str(src)),
-                seen=pack_pairs(codes[seen, 0], codes[seen, 1], len(items)))
+                seen=seen_text)
     rec = cls(model, {user: users, item: items}, meta)
     rec.history = hist
     return rec

@@ -88,9 +88,10 @@ BAD_UDATA = [  # (id, how to break the good bytes, a fragment the message must c
     ('half, at a line end', lambda b: b[:b.index(b'\n', len(b)//2)+1],       'u.data: expected 100,000 for n_ratings, found 50,'),
     ('cut in a number',     lambda b: b[:-4],                                'u.data does not end with a newline: it was cut short'),
     ('cut after a tab',     _cut_mid_last_line,                              'does not end with a newline: it was cut short'),
-    ('CRLF line endings',   lambda b: b.replace(b'\n', b'\r\n'),             'u.data line 1 ends with a carriage return'),
-    ('old Mac CR endings',  lambda b: b.replace(b'\n', b'\r'),               'u.data line 1 ends with a carriage return'),
-    ('last line lone CR',   lambda b: b[:-1] + b'\r',                        'u.data line 100,000 ends with a carriage return'),
+    ('old Mac CR endings',  lambda b: b.replace(b'\n', b'\r'),               'u.data line 1 holds a carriage return'),
+    ('last line lone CR',   lambda b: b[:-1] + b'\r',                        'u.data line 100,000 holds a carriage return'),
+    ('CR inside a line',    lambda b: _field(b, 5, 2, b'3\r\r'),             'u.data line 5 holds a carriage return'),
+    ('CRLF, one line cut',  lambda b: b.replace(b'\n', b'\r\n')[:-2],          'u.data does not end with a newline'),
     ('commas',              lambda b: b.replace(b'\t', b','),                'u.data line 1 has 1 tab-separated field, expected 4'),
     ('spaces',              lambda b: b.replace(b'\t', b' '),                'u.data line 1 has 1 tab-separated field, expected 4'),
     ('a field too many',    lambda b: _line(b, 5, b.split(b'\n')[4] + b'\t0'), 'u.data line 5 has 5 tab-separated fields, expected 4'),
@@ -107,9 +108,9 @@ BAD_UDATA = [  # (id, how to break the good bytes, a fragment the message must c
     ('rating 0',            lambda b: _field(b, 3, 2, b'0'),                 'u.data line 3 has rating 0: ratings must be 1 to 5 stars'),
     ('user id 0',           lambda b: _field(b, 4, 0, b'0'),                 'u.data line 4 has user 0, movie'),
     ('blank line inside',   lambda b: _line(b, 10, b''),                     'u.data line 10 is empty'),
-    ('blank line at end',   lambda b: b + b'\n',                             'u.data line 100,001 is empty'),
-    ('UTF-8 BOM',           lambda b: b'\xef\xbb\xbf' + b,                   'u.data starts with a Unicode byte-order mark'),
-    ('UTF-16',              lambda b: b.decode('latin-1').encode('utf-16'),  'u.data starts with a Unicode byte-order mark'),
+    ('only blank lines',    lambda b: b'\r\n\n',                           'u.data is empty but for blank lines'),
+    ('UTF-8 BOM alone',     lambda b: b'\xef\xbb\xbf',                       'u.data is empty'),
+    ('UTF-16',              lambda b: b.decode('latin-1').encode('utf-16'),  'u.data starts with a UTF-16 byte-order mark'),
     ('UTF-16 without BOM',  lambda b: b.decode('latin-1').encode('utf-16-le'), 'u.data holds a NUL byte on line 1'),
     ('NUL bytes',           lambda b: _field(b, 9, 1, b'\0\0'),              'u.data holds a NUL byte on line 9'),
     ('a rating twice',      lambda b: _line(b, 2, b.split(b'\n')[0]),        'u.data line 2 rates movie 242 by user 196 a second time (first on line 1)'),
@@ -155,11 +156,11 @@ BAD_UITEM = [
     ('a movie added',        lambda b: b + b'1683|Extra (1999)||||' + b'|'.join([b'0']*19) + b'\n', 'u.item: expected 1,682 for n_movies, found 1,683'),
     ('a title renamed',      lambda b: _item_field(b, 2, 1, b'Toy Story (1995)'), 'u.item: expected 1,664 for n_titles, found 1,663'),
     ('re-saved as UTF-8',    lambda b: b.decode('latin-1').encode('utf-8'),      'u.item is UTF-8 text, but GroupLens writes u.item in latin-1'),
-    ('UTF-8 with BOM',       lambda b: b'\xef\xbb\xbf' + b.decode('latin-1').encode('utf-8'), 'u.item starts with a Unicode byte-order mark'),
-    ('UTF-16',               lambda b: b.decode('latin-1').encode('utf-16'),     'u.item starts with a Unicode byte-order mark'),
+    ('UTF-8 with BOM',       lambda b: b'\xef\xbb\xbf' + b.decode('latin-1').encode('utf-8'), 'u.item is UTF-8 text, but GroupLens writes'),
+    ('UTF-16',               lambda b: b.decode('latin-1').encode('utf-16'),     'u.item starts with a UTF-16 byte-order mark'),
     ('NUL bytes',            lambda b: _item_field(b, 7, 1, b'\0'),              'u.item holds a NUL byte on line 7'),
-    ('CRLF line endings',    lambda b: b.replace(b'\n', b'\r\n'),                'u.item line 1 ends with a carriage return'),
-    ('last line lone CR',    lambda b: b[:-1] + b'\r',                           'u.item line 1,682 ends with a carriage return'),
+    ('old Mac CR endings',   lambda b: b.replace(b'\n', b'\r'),                  'u.item line 1 holds a carriage return'),
+    ('last line lone CR',    lambda b: b[:-1] + b'\r',                           'u.item line 1,682 holds a carriage return'),
 ]
 
 BAD_FILES = [('data_bytes', 'u.data', *c) for c in BAD_UDATA] + [('item_bytes', 'u.item', *c) for c in BAD_UITEM]
@@ -172,6 +173,23 @@ def test_bad_file(good, tmp_path, arg, fn, break_it, fragment):
     msg = str(e.value)
     assert fragment in msg, msg
     assert 'Fix: ' in msg and '\n' not in msg, msg  # one line (the command line prints it so), with the fix
+
+SAME_TEXT = {  # an editor's changes whose meaning is plain: each gives the very same table
+    'CRLF line ends':         lambda b: b.replace(b'\n', b'\r\n'),
+    'some lines CRLF':        lambda b: b.replace(b'\n', b'\r\n', 7),
+    'UTF-8 byte-order mark':  lambda b: b'\xef\xbb\xbf' + b,
+    'a blank line at the end': lambda b: b + b'\n',
+    'all three':              lambda b: b'\xef\xbb\xbf' + b.replace(b'\n', b'\r\n') + b'\r\n\n',
+}
+
+@pytest.mark.parametrize('change', SAME_TEXT, ids=list(SAME_TEXT))
+def test_same_text_same_table(good, tmp_path, change):
+    "u.data and u.item re-saved by an editor (line ends, a byte-order mark, blank lines at the end) read as the originals."
+    d = copy_with(good, tmp_path/'edited', **{k: SAME_TEXT[change]((good/fn).read_bytes())
+                                              for k, fn in (('data_bytes', 'u.data'), ('item_bytes', 'u.item'))})
+    assert check_ml100k(d) == d
+    pd.testing.assert_frame_equal(read_udata(d/'u.data'), read_udata(good/'u.data'))
+    pd.testing.assert_frame_equal(read_uitem(d/'u.item'), read_uitem(good/'u.item'))
 
 def test_uitem_has_grouplens_layout(good):
     "24 fields on every line, as GroupLens writes them (the mirror's copy leaves dates and links empty)."
