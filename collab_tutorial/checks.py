@@ -12,8 +12,8 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['BOOK_SETTINGS', 'SETTING_KINDS', 'check_pos_int', 'check_fraction', 'check_number', 'check_y_range', 'check_choice',
            'check_ratings', 'check_splits', 'unwrap', 'path_kind', 'check_file', 'read_text_bytes', 'writable_folder',
-           'arg_type', 'check_setting', 'check_settings', 'setting_type', 'check_loss', 'check_outputs', 'ParamDoc',
-           'document_params']
+           'arg_type', 'check_setting', 'memory_bytes', 'check_tables', 'check_settings', 'setting_type', 'check_loss',
+           'check_outputs', 'ParamDoc', 'document_params']
 
 # %% ../nbs/internals/00_checks.ipynb #f5e4a63e
 def check_pos_int(n,               # the value to check
@@ -211,11 +211,32 @@ def check_setting(x,                       # the value to check
     if kind == 'size': return check_pos_int(x, name)
     return check_number(x, name, zero_ok=check_choice(kind, f'the kind of {name}', tuple(SETTING_KINDS)) == 'penalty')
 
+# %% ../nbs/internals/00_checks.ipynb #ce1d73fb
+def memory_bytes() -> int | None:
+    "The machine's physical memory in bytes, or None where the system does not say (Windows)."
+    try: return os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES')
+    except (AttributeError, ValueError, OSError): return None
+
+def check_tables(n_users: int,     # rows of the user tables (`#na#` included)
+                 n_items: int,     # rows of the item tables
+                 n_factors: int,   # length of each factor vector
+                 copies: int = 4,  # copies a trainer keeps: weights, gradients, Adam's two averages
+                ) -> int:
+    "The bytes `copies` of float32 factor and bias tables need, if they fit in `memory_bytes`; else a `ValueError` naming `n_factors`."
+    need = (n_users + n_items) * (n_factors + 1) * 4 * copies
+    if (have := memory_bytes()) and need > have:
+        raise ValueError(f"n_factors={n_factors:,} makes factor tables of {n_users:,} + {n_items:,} rows that need about "
+                         f"{need / 1e9:,.1f} GB with a trainer's {copies} copies, more than this machine's {have / 1e9:,.1f} GB "
+                         f"of memory: lower n_factors")
+    return need
+
 # %% ../nbs/internals/00_checks.ipynb #521f229c
 def check_settings(**settings,  # name=value for each setting, named as `SETTING_KINDS` names them
                   ) -> dict:
-    "The `settings`, each checked by `check_setting` under its own name."
-    return {k: check_setting(v, k) for k, v in settings.items()}
+    "The `settings`, each checked by `check_setting` under its own name; given all three sizes, `check_tables` too."
+    out = {k: check_setting(v, k) for k, v in settings.items()}
+    if {'n_users', 'n_items', 'n_factors'} <= out.keys(): check_tables(out['n_users'], out['n_items'], out['n_factors'])
+    return out
 
 # %% ../nbs/internals/00_checks.ipynb #39b86dee
 def setting_type(kind: str,  # 'size', 'rate' or 'penalty', as in `SETTING_KINDS`

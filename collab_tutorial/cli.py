@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, json, math, os, shlex, sys, warnings
 from pathlib import Path
-from .checks import BOOK_SETTINGS, arg_type, check_number, check_loss, path_kind, setting_type
+from .checks import BOOK_SETTINGS, arg_type, check_number, check_loss, check_tables, path_kind, setting_type
 from .own_file import (DEFAULT_MODEL, FILE_WORDS, file_args, file_options, show_table, typed_id, train_file, recommend_file)
 
 # %% auto #0
@@ -115,6 +115,7 @@ _EXPECTED = (CliError, KeyError, ValueError, TypeError, OSError, FloatingPointEr
 CLI_WORDS = {**{f"unseen='{k}'": f'--unseen {k}' for k in ('warn', 'keep', 'drop', 'error')}, '`dest`': '--data-dir',
              **{f'{w} {k} ': f'{w} --{v} ' for w in ('lower', 'with') for k, v in (('lr', 'lr'), ('wd', 'wd'), ('reg', 'wd'))},
              'lr × wd': '--lr × --wd', 'lr × reg': '--lr × --wd', 'training diverged': 'nothing was saved: training diverged',
+             'n_factors=': '--factors ', 'lower n_factors': 'lower --factors',
              'train and save one first (save_model), or check the path':   # load_model's advice for a missing file
                  f'run `collab_tutorial train` first (it saves to {DEFAULT_MODEL}), or pass --model-path'}
 CLI_WORDS.update(FILE_WORDS)   # the words of load_interactions and Recommender, for `train --ratings` (17b)
@@ -229,6 +230,7 @@ def _train_rating(args) -> tuple:
     ratings, user = _ml_100k(args)
     set_seed(args.seed)
     dls = collab_dls(ratings, item_name='title', bs=args.bs, seed=args.seed, unseen=args.unseen)
+    if args.model == 'dot': check_tables(*map(len, dls.classes.values()), args.factors)   # before fastai allocates them
     shape = dict(n_factors=args.factors) if args.model == 'dot' else dict(use_nn=True, layers=[100, 50])  # the book's dot or nn
     learn = collab_learner(dls, y_range=(0, 5.5), **shape)
     print(f"Training the {args.model} model: {args.epochs} epochs of fit_one_cycle, lr {args.lr:g}, wd {args.wd:g}, "

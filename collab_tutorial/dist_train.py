@@ -140,7 +140,8 @@ def _on_sigterm(signum, frame): raise _Stopped("stopped by SIGTERM: the launcher
 
 # %% ../nbs/16a_dist_train.ipynb #63e6e945
 # how the functions this program calls name a setting, and the option that sets it here
-_WORDS = {'`dest`': '--data', 'lower lr ': 'lower --lr ', 'lower wd ': 'lower --wd ', 'with lr ': 'with --lr ', 'lr × wd': '--lr × --wd'}
+_WORDS = {'`dest`': '--data', 'lower lr ': 'lower --lr ', 'lower wd ': 'lower --wd ', 'with lr ': 'with --lr ', 'lr × wd': '--lr × --wd',
+          'n_factors=': '--n-factors ', 'lower n_factors': 'lower --n-factors'}
 def _words(text: str) -> str:
     "`text` with the Python names of settings replaced by this program's options."
     for k, v in _WORDS.items(): text = text.replace(k, v)

@@ -33,7 +33,7 @@ def typed_id(users,  # ids the model knows (a sample is enough)
     except ValueError: raise ValueError(f"user ids are whole numbers, got {s!r}") from None
 
 # %% ../nbs/17b_own_file.ipynb #f8600da8
-from .checks import check_fraction, check_file
+from .checks import check_fraction, check_file, check_tables
 _fraction = arg_type(check_fraction, 'a fraction between 0 and 1', cast=float)
 
 def file_args(t: argparse.ArgumentParser,  # the `train` command's parser
@@ -106,6 +106,7 @@ def train_file(args, out: Path) -> int:
     users, items = df[args.user_col], df[args.item_col]
     s = trainer_settings(args.objective, int(len(df) * (1 - args.valid_pct)), args.threads or None, users.nunique() + items.nunique(),
                          n_factors=args.factors, epochs=args.epochs, lr=args.lr, wd=args.wd, bs=args.bs)
+    if args.factors: check_tables(users.nunique() + 1, items.nunique() + 1, args.factors)   # before "Training", as every refusal
     if args.user is not None and not (users == (user := typed_id(users.iloc[:1], args.user))).any():
         raise ValueError(f"--user {args.user} is not in column {args.user_col!r} of {args.ratings} (its first user is {users.iat[0]})")
     print(f"Training {s['trainer']} ({args.objective}) on {len(df):,} rows of {args.ratings}: {users.nunique():,} users, "

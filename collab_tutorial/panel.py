@@ -7,8 +7,9 @@ from __future__ import annotations
 import html
 from pathlib import Path
 import pandas as pd
-from .data import GENRES, movielens_100k, read_uitem
-from .interpret import most_similar
+from .checks import check_pos_int
+from .data import DataError, GENRES, movielens_100k, read_uitem
+from .interpret import model_weights, most_similar
 from .fold_in import recommend_new_user
 from .rank import RankMF, recommend_watched
 
@@ -19,7 +20,8 @@ __all__ = ['movie_genres', 'closest_liked', 'top10', 'top10_panel']
 def movie_genres(path: Path | str | None = None,  # a folder holding u.item (default: find MovieLens 100K as `load_ratings` does)
                 ) -> pd.Series:
     "The genres of each MovieLens 100K title as one string ('Action, Sci-Fi'), indexed by title."
-    fn = movielens_100k(path)/'u.item'
+    try: fn = movielens_100k(path)/'u.item'
+    except DataError as e: raise DataError(str(e).replace('`dest`', '`path`')) from None   # this function's argument
     read_uitem(fn)  # a damaged file stops here with a DataError that says what to do
     items = pd.read_csv(fn, sep='|', header=None, usecols=[1, *range(5, 24)], names=['title', *GENRES],
                         encoding='latin-1', quoting=3, dtype={'title': str}, keep_default_na=False)
@@ -34,9 +36,27 @@ def closest_liked(model,                   # a model with factor tables (a dot-p
                   item_name: str = 'movie',  # the item entry of `classes`
                  ) -> str | None:
     "The title in `liked` whose factors point most the same way as `title`'s; None if `liked` holds nothing else."
+    if isinstance(liked, str) or not hasattr(liked, '__iter__'):
+        raise TypeError(f"liked must be a list of titles, got {type(liked).__name__} {liked!r}")
     among = [t for t in liked if t != title]
     if not among: return None
     return most_similar(model, classes, title, n=1, item_name=item_name, among=among)[item_name].iloc[0]
+
+# %% ../nbs/12a_your_top10.ipynb #1ce7ad3e
+def _check_inputs(model, classes, genres, n, item_name: str):
+    "One clear error for a model without factor tables, classes that do not fit it, genres not a Series, or a bad `n`."
+    check_pos_int(n, 'n')
+    try: rows = model_weights(model)['item_factors'].shape[0]
+    except (TypeError, AttributeError, ValueError):
+        raise TypeError(f"model must be a dot-product model or a RankMF, with factor tables; got {type(model).__name__}") from None
+    if not isinstance(classes, dict) or item_name not in classes:
+        have = list(classes) if isinstance(classes, dict) else type(classes).__name__
+        raise KeyError(f"classes has no {item_name!r} entry (item_name=); it has {have}: pass the item entry as item_name")
+    if rows != len(classes[item_name]):
+        raise ValueError(f"the model has {rows:,} item rows but classes[{item_name!r}] has {len(classes[item_name]):,} "
+                         "entries: pass the classes the model was trained with")
+    if genres is not None and not hasattr(genres, 'get'):   # a Series (movie_genres) or a dict, by title
+        raise TypeError(f"genres must be a Series or dict of genres by title, as movie_genres gives, got {type(genres).__name__}")
 
 # %% ../nbs/12a_your_top10.ipynb #ecdda5a6
 def top10(model,                           # a dot-product rating model, or a `RankMF` (stars are then ignored)
@@ -49,6 +69,7 @@ def top10(model,                           # a dot-product rating model, or a `R
          ) -> pd.DataFrame:
     "A new user's top-`n` from `rated`, without retraining, each with its genres and the liked movie it is closest to."
     if not hasattr(rated, 'items'): raise TypeError(f"rated must be a dict {{title: stars}}, got {type(rated).__name__}")
+    _check_inputs(model, classes, genres, n, item_name)
     ranker = isinstance(model, RankMF)
     if ranker: recs = recommend_watched(model, classes, list(rated), n=n, item_name=item_name)
     else: recs = recommend_new_user(model, classes, rated, n=n, item_name=item_name)
@@ -76,6 +97,7 @@ def top10_panel(model,                           # a dot-product rating model, o
     "An ipywidgets panel: find movies by title, rate them (or mark them watched) and see your `top10` at once."
     try: import ipywidgets as W
     except ImportError: raise ImportError("top10_panel needs ipywidgets: pip install ipywidgets") from None
+    _check_inputs(model, classes, genres, n, item_name)   # here, not at the first click
     titles, rated = [t for t in classes[item_name] if t != '#na#'], {}
     w = _widgets(W, ['watched'] if isinstance(model, RankMF) else [5, 4.5, 4, 3.5, 3, 2.5, 2, 1.5, 1], n)
     def find(ch): q = ch['new'].strip().lower(); w['pick'].options = [t for t in titles if q in t.lower()][:50] if q else []

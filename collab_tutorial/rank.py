@@ -9,7 +9,7 @@ from typing import Callable
 import numpy as np, pandas as pd, torch
 from torch import nn, Tensor
 from fastcore.meta import delegates
-from .checks import check_pos_int, check_ratings, check_settings, check_loss
+from .checks import check_pos_int, check_ratings, check_settings, check_tables, check_loss
 # fastai's `Embedding` and the helpers of 02_dataloaders and 06_interpret (which import fastai) are imported inside
 # the functions that use them, so this module loads fast
 from .fast import fit_mf, one_cycle, adam_step, torch_threads
@@ -83,6 +83,7 @@ def fit_rank(X: Tensor,              # (n_users, n_items) 0/1 matrix of who watc
     "Train a `RankMF` with a softmax over all items for each user, Adam with decoupled weight decay and one cycle."
     check_settings(n_factors=n_factors, epochs=epochs, bs=bs, lr=lr, wd=wd)
     X = _check_watched(X)
+    check_tables(*X.shape, n_factors)   # the factor tables, with their gradients and Adam's two averages, fit in memory
     with torch_threads(n_threads), torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = RankMF(*X.shape, n_factors)

@@ -156,7 +156,7 @@ def _fit_rating(fn, codes, y, trn, val, shape, settings) -> tuple:
 
 # %% ../nbs/15a_recommender.ipynb #dfbd7422
 def _fit_rank(fn, codes, trn, val, shape, settings) -> tuple:
-    "Train `fit_rank` on who interacted with what in the training rows; the model and the top-10 metrics of 11_topn."
+    "Train `fit_rank` on who interacted with what in the training rows; the model and the top-10 metrics of 11_topn (@k if fewer items)."
     from collab_tutorial.topn import watched_matrix, evaluate_scores
     from collab_tutorial.recommend import dot_scores
     if (cells := shape[0] * shape[1]) > MAX_CELLS:
@@ -167,7 +167,7 @@ def _fit_rank(fn, codes, trn, val, shape, settings) -> tuple:
     model = fn(X, **settings)
     if not len(val): return model, None, {}
     test = watched_matrix(torch.from_numpy(codes[val]), *shape)
-    return model, None, evaluate_scores(dot_scores(model), dict(train=X, test=test), k=10)
+    return model, None, evaluate_scores(dot_scores(model), dict(train=X, test=test), k=min(10, shape[1] - 1))  # a catalogue of 6: @6
 
 # %% ../nbs/15a_recommender.ipynb #d6dcf5e0
 @patch(cls_method=True)

@@ -74,6 +74,14 @@ def test_bad_options(argv, rc, msg, capsys, no_loading):
     assert msg in err, err
     assert 'Traceback' not in err
 
+@pytest.mark.parametrize('objective', ['rating', 'rank'])
+def test_factors_too_large_for_memory(objective, tmp_path, capsys):
+    "A --factors whose tables would not fit in memory: one line naming --factors, after the data are read, before training."
+    out = tmp_path/'m.safetensors'
+    rc, stdout, err = run(['train', '--objective', objective, '--factors', '1000000000000', '--out', str(out)], capsys)
+    assert rc == 1 and err.count('error:') == 1 and 'Traceback' not in err and not out.exists(), err
+    assert 'error: --factors 1,000,000,000,000 makes factor tables of 944 + ' in err and err.strip().endswith(': lower --factors'), err
+
 def test_out_below_a_file(tmp_path, capsys, no_loading):
     (tmp_path/'notes.txt').write_text('x')
     rc, out, err = run(['train', '--out', str(tmp_path/'notes.txt'/'m.safetensors')], capsys)
@@ -341,6 +349,8 @@ FILE_BAD = [
      "Fix: pass --repeats first, last or mean to keep one row per pair."),
     (['--ratings', 'SHOP_CSV', '--no-rating', '--user-col', 'customer', '--item-col', 'sku', '--titles', 'TITLES', '--title-col', 'name'], 1,
      "has no column 'name' (--title-col)"),
+    (['--ratings', 'SHOP_CSV', '--no-rating', '--user-col', 'customer', '--item-col', 'sku', '--factors', '1000000000000'], 1,
+     '--factors 1,000,000,000,000 makes factor tables of'),
     (['--ratings', 'SHOP_CSV', '--no-rating', '--user-col', 'customer', '--item-col', 'sku', '--user', 'cust-9999'], 1,
      '--user cust-9999 is not in column \'customer\' of SHOP_CSV (its first user is cust-0000)'),
 ]

@@ -83,7 +83,8 @@ U, I, R = torch.tensor([0, 1, 2, 0, 1, 2] * 20), torch.tensor([1, 0, 1, 0, 1, 0]
 BAD_DIST_SETTINGS = [('lr', NAN, 'lr must be a finite number > 0, got nan'), ('lr', -1, 'lr must be a finite number > 0, got -1'),
                      ('lr', INF, 'got inf'), ('wd', NAN, 'wd must be a finite number >= 0, got nan'), ('wd', -0.5, 'got -0.5'),
                      ('n_factors', 0, 'n_factors must be a whole number of at least 1'), ('bs', 2.5, 'bs must be a whole number'),
-                     ('epochs', 0, 'epochs must be a whole number of at least 1, got 0')]
+                     ('epochs', 0, 'epochs must be a whole number of at least 1, got 0'),
+                     ('n_factors', 10**10, 'n_factors=10,000,000,000 makes factor tables of 3 + 2 rows that need about 800.0 GB')]
 
 @pytest.mark.parametrize('name,value,msg', BAD_DIST_SETTINGS, ids=[f'{n}={v!r}' for n, v, _ in BAD_DIST_SETTINGS])
 def test_fit_dist_bad_settings(name, value, msg):
@@ -112,6 +113,7 @@ BAD_MAIN = [
     ([*SYN, '--wd', '1e6', '--model', '{tmp}/m', '--summary', '{tmp}/s.json'], 1,
      'FloatingPointError: training diverged at epoch 0 (loss nan): lower --wd (now 1e+06), e.g. to 50: with --lr 0.01, --lr × --wd', ['m', 's.json']),
     ([*SYN, '--lr', '1e30', '--model', '{tmp}/m'], 1, 'lower --lr (now 1e+30)', ['m']),
+    ([*SYN, '--n-factors', '1000000000000', '--model', '{tmp}/m'], 1, 'failed: ValueError: --n-factors 1,000,000,000,000 makes factor tables of 40 + 30 rows', ['m']),
 ]
 
 @pytest.mark.parametrize('argv,rc,msg,absent', BAD_MAIN, ids=[' '.join(a) for a, *_ in BAD_MAIN])

@@ -31,6 +31,40 @@ def test_bad_ratings(model, rated, err, says):
     with pytest.raises(err, match=None) as e: top10(model, CLASSES, rated, item_name='title')
     assert says in str(e.value), str(e.value)
 
+# (case, call taking the model, exception, what the message must say): the other arguments of the panel's functions
+BAD_ARGS = [
+    ('classes without the item entry', lambda m: top10(m, {'user': CLASSES['user'], 'movie': TITLES}, {'Alien (1979)': 5}, item_name='title'),
+     KeyError, "classes has no 'title' entry (item_name=); it has ['user', 'movie']"),
+    ('classes a list', lambda m: top10(m, TITLES, {'Alien (1979)': 5}, item_name='title'), KeyError, 'classes has no'),
+    ('classes of another model', lambda m: top10(MFModel(4, 5, 3), CLASSES, {'Alien (1979)': 5}, item_name='title'), ValueError,
+     "the model has 5 item rows but classes['title'] has 7 entries: pass the classes the model was trained with"),
+    ('model a string', lambda m: top10('model', CLASSES, {'Alien (1979)': 5}, item_name='title'), TypeError,
+     'model must be a dot-product model or a RankMF, with factor tables; got str'),
+    ('genres a list', lambda m: top10(m, CLASSES, {'Alien (1979)': 5}, ['Drama'], item_name='title'), TypeError,
+     'genres must be a Series or dict of genres by title'),
+    ('stars True', lambda m: top10(m, CLASSES, {'Alien (1979)': True}, item_name='title'), ValueError, 'must be a finite number, got True'),
+    ('stars infinite', lambda m: top10(m, CLASSES, {'Alien (1979)': float('inf')}, item_name='title'), ValueError, 'finite number'),
+    ('#na# rated', lambda m: top10(m, CLASSES, {'#na#': 5}, item_name='title'), KeyError, "unknown title '#na#'"),
+    ('n True', lambda m: top10(m, CLASSES, {'Alien (1979)': 5}, n=True, item_name='title'), ValueError, 'n must be a whole number'),
+    ('liked a string', lambda m: closest_liked(m, CLASSES, 'Fargo (1996)', 'Emma (1996)', item_name='title'), TypeError,
+     "liked must be a list of titles, got str 'Emma (1996)'"),
+    ('panel: n zero', lambda m: top10_panel(m, CLASSES, n=0, item_name='title'), ValueError, 'n must be a whole number of at least 1, got 0'),
+    ('panel: no model', lambda m: top10_panel(None, CLASSES, item_name='title'), TypeError, 'model must be a dot-product model'),
+    ('panel: classes of another model', lambda m: top10_panel(MFModel(4, 5, 3), CLASSES, item_name='title'), ValueError, 'item rows'),
+    ('panel: genres a number', lambda m: top10_panel(m, CLASSES, 3, item_name='title'), TypeError, 'genres must be a Series or dict'),
+    ('genres: a file for the folder', lambda m: movie_genres(__file__), DataError, 'The folder `path` names'),
+    ('genres: a missing folder', lambda m: movie_genres('/nonexistent/ml-100k'), DataError, 'does not exist. Fix: pass `path` a folder'),
+]
+
+@pytest.mark.parametrize('case,call,err,says', BAD_ARGS, ids=[b[0] for b in BAD_ARGS])
+def test_bad_arguments(model, case, call, err, says):
+    "Each bad argument: one error that names it and says what to pass, before anything is scored or shown."
+    with pytest.raises(err) as e: call(model)
+    assert says in str(e.value) and '`dest`' not in str(e.value), str(e.value)
+
+def test_genres_as_a_dict(model):
+    assert set(top10(model, CLASSES, {'Alien (1979)': 5}, {t: 'Drama' for t in TITLES}, n=2, item_name='title').genres) == {'Drama'}
+
 def test_bad_n(model):
     for n in (0, -1, 2.5, 'ten'):
         with pytest.raises((ValueError, TypeError), match='n'): top10(model, CLASSES, {'Alien (1979)': 5}, n=n, item_name='title')

@@ -33,6 +33,13 @@ def test_lookup_finds_ids_and_titles(rated, ranked):
     r = Recommender.fit(pd.DataFrame({'user': [1, 1, 2, 3], 'movie': [10, 20, 10, 30]}), rating=None, **SMALL)
     assert (r.lookup('2', 'user'), r.lookup('030', 'item'), type(r.lookup('2', 'user'))) == (2, 30, int)
 
+def _seen_capped(f):
+    "Call `f` with SEEN_CHARS set to 10, and check that it trained nothing."
+    from unittest import mock
+    with mock.patch('collab_tutorial.recommender.SEEN_CHARS', 10), mock.patch('collab_tutorial.recommender._fit_rating') as t:
+        try: return f()
+        finally: assert not t.called
+
 # (case, call taking (shop, rated, ranked, tmp_path), exception, message fragment)
 BAD = [
     # fit
@@ -100,6 +107,13 @@ BAD = [
     # the ranking objective's size cap
     ('rank over MAX_CELLS', lambda s, r, k, p: _capped(lambda: fit(s, rating=None)), ValueError,
      "dense 41 x 13 matrices: 533 cells, about 0.0 GB of memory, more than the 100 cells allowed. Keep fewer users or items"),
+    # sizes too large for memory, refused before anything is allocated
+    ('n_factors too large, rating', lambda s, r, k, p: fit(s, n_factors=10**12), ValueError,
+     'n_factors=1,000,000,000,000 makes factor tables of 41 + 13 rows that need about'),
+    ('n_factors too large, fit_sgd', lambda s, r, k, p: fit(s, n_factors=10**12, trainer='fit_sgd'), ValueError, ': lower n_factors'),
+    ('n_factors too large, rank', lambda s, r, k, p: fit(s, rating=None, n_factors=10**12), ValueError, ': lower n_factors'),
+    ('seen pairs over SEEN_CHARS', lambda s, r, k, p: _seen_capped(lambda: fit(s)), ValueError,
+     "(user, item) pairs seen would take 0 MB of the model file's header, more than the 0 MB it holds: train on fewer rows"),
     # save and load
     ('save to a folder', lambda s, r, k, p: r.save(p), ValueError, 'is a folder, not a file'),
     ('load a missing file', lambda s, r, k, p: Recommender.load(p/'none.safetensors'), FileNotFoundError, 'no model file at'),
@@ -128,6 +142,8 @@ def test_validation_figures(shop):
     assert r.meta['data']['train_rows'] + r.valid['valid_rows'] + r.valid['dropped_rows'] == len(shop)
     k = fit(shop, rating=None, valid_pct=0.25)
     assert {'map', 'ndcg@10', 'precision@10', 'recall@10', 'hit_rate@10', 'coverage'} <= set(k.valid)
+    few = shop[shop.sku.isin([f'sku-{i}' for i in range(6)])]   # a catalogue of 6: lists of all 6, said so in the names
+    assert {'ndcg@6', 'precision@6'} <= set(fit(few, rating=None, valid_pct=0.25).valid)
 
 def test_same_figures_whatever_the_ids_look_like(shop):
     "The codes follow the order of the rows, so relabelled ids and renamed columns train to the same model."

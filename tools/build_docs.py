@@ -28,7 +28,7 @@ Nothing a page loads comes from another host: the theme, its icons, MathJax (fro
 the search index are files of the built folder. The sources are staged in a temporary folder, so the build never
 changes a tracked file.
 """
-import argparse, importlib, inspect, json, pkgutil, re, reprlib, shutil, sys, tempfile, time
+import argparse, importlib, inspect, json, os, pkgutil, re, reprlib, shutil, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -271,14 +271,24 @@ def stage_sources(stage):
     return pages, api, bench
 
 
-def build(out, quiet=True):
-    "Build the site into `out` (replacing an earlier build there); return the number of HTML pages."
-    from sphinx.cmd.build import build_main
+def check_out(out) -> Path:
+    "`out` as an absolute path if the site may be written there; else `SystemExit` with one line naming --out."
     out = Path(out).resolve()
-    if out.exists():
-        if any(out.iterdir()) and not (out/'.buildinfo').exists():
-            raise SystemExit(f'{out} exists and is not an earlier build of the site: name another --out')
-        shutil.rmtree(out)
+    if out.exists() and not out.is_dir(): raise SystemExit(f'--out {out} is a file: name a folder for the site')
+    if out.is_dir() and any(out.iterdir()) and not (out/'.buildinfo').exists():
+        raise SystemExit(f'--out {out} exists and is not an earlier build of the site: name another --out')
+    if ROOT == out or ROOT.is_relative_to(out) or NBS.is_relative_to(out) or out.is_relative_to(NBS):
+        raise SystemExit(f'--out {out} would put the site in place of, or among, the course sources: name another --out')
+    near = next(p for p in [out, *out.parents] if p.exists())   # the nearest folder that exists: the site goes there
+    if not near.is_dir(): raise SystemExit(f"--out {out} can't be written: {near} is a file")
+    if not os.access(near, os.W_OK | os.X_OK): raise SystemExit(f"--out {out} can't be written: {near} is not writable")
+    return out
+
+
+def build(out, quiet=True):
+    "Build the site into `out`; an earlier build there is replaced only once the new one is complete. The number of HTML pages."
+    from sphinx.cmd.build import build_main
+    out = check_out(out)
     with tempfile.TemporaryDirectory(prefix='collab-docs-') as tmp:
         # everything Sphinx writes stays in `tmp` (myst-nb puts a jupyter_execute/ folder beside the output)
         stage, html = Path(tmp)/'src', Path(tmp)/'build'/'html'
@@ -286,11 +296,15 @@ def build(out, quiet=True):
         pages = stage_sources(stage)[0]
         args = ['-b', 'html', '-c', str(CONF), '-d', str(Path(tmp)/'build'/'doctrees'), '-j', 'auto', '-n'] + \
                (['-q'] if quiet else []) + [str(stage), str(html)]
-        if build_main(args): raise SystemExit('sphinx-build failed (see above)')
+        if build_main(args): raise SystemExit(f'sphinx-build failed (see above); {out} is as it was')
+        for rel in pages:  # the notebooks themselves, next to their pages, for the pages' download links
+            shutil.copy2(ROOT/rel, html/rel)
         out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(html, out)
-    for rel in pages:  # the notebooks themselves, next to their pages, for the pages' download links
-        shutil.copy2(ROOT/rel, out/rel)
+        new, old = (out.with_name(f'.{out.name}.{w}-{os.getpid()}') for w in ('new', 'old'))
+        shutil.move(html, new)   # a copy when the temporary folder is on another disk: beside `out`, not in it
+        if out.exists(): out.rename(old)   # the earlier build (check_out made sure it is one) goes only now
+        new.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
     return sum('_static' not in p.relative_to(out).parts for p in out.rglob('*.html'))
 
 
