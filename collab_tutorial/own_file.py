@@ -34,7 +34,8 @@ def typed_id(users,  # ids the model knows (a sample is enough)
 
 # %% ../nbs/17b_own_file.ipynb #f8600da8
 from .checks import check_fraction, check_file, check_tables
-_fraction = arg_type(check_fraction, 'a fraction between 0 and 1', cast=float)
+def _holdout(x, name: str) -> float: return 0. if x == 0 else check_fraction(x, name)   # 0: hold out nothing
+_fraction = arg_type(_holdout, 'a fraction from 0 up to but not including 1', cast=float)
 
 def file_args(t: argparse.ArgumentParser,  # the `train` command's parser
              ):
@@ -54,7 +55,8 @@ def file_args(t: argparse.ArgumentParser,  # the `train` command's parser
     f.add_argument('--repeats', choices=['error', 'first', 'last', 'mean'], help="a user with the same item twice: keep "
                    "the first or last row, average the ratings, or refuse (default: error with ratings, first without)")
     f.add_argument('--valid-pct', type=_fraction, help='the share held out for the validation figures (default: 0.2 of '
-                   'the rows at random; 0.25 of each item\'s users with --objective rank)')
+                   'the rows at random; 0.25 of each item\'s users with --objective rank); 0: train on every row, the '
+                   'model to put in use')
 
 # %% ../nbs/17b_own_file.ipynb #9c0b08ab
 FILE_OPTS = ('--user-col', '--item-col', '--rating-col', '--no-rating', '--titles', '--title-col', '--repeats', '--valid-pct')
@@ -76,7 +78,7 @@ def file_options(args):
     args.objective = args.objective or ('rank' if args.no_rating else 'rating')
     args.rating_col = None if args.no_rating else args.rating_col or 'rating'
     args.user_col, args.item_col, args.title_col = args.user_col or 'user', args.item_col or 'movie', args.title_col or 'title'
-    args.valid_pct = args.valid_pct or (0.25 if args.objective == 'rank' else 0.2)
+    if args.valid_pct is None: args.valid_pct = 0.25 if args.objective == 'rank' else 0.2
     return args
 
 # %% ../nbs/17b_own_file.ipynb #315b5731
@@ -113,8 +115,9 @@ def train_file(args, out: Path) -> int:
           f"{items.nunique():,} items, {args.valid_pct:.0%} held out")
     rec = Recommender.fit(df, args.user_col, args.item_col, args.rating_col, args.objective, args.valid_pct, args.seed, **s)
     if rec.history is not None: print(rec.history.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
-    print(f"\nvalidation on {rec.valid['valid_rows']:,} held-out rows: "
-          + ', '.join(f'{k} {v:.4f}' for k, v in rec.valid.items() if isinstance(v, float)))
+    if not rec.valid: print("\nno rows held out (--valid-pct 0): the model learned from every row, and there are no validation figures")
+    else: print(f"\nvalidation on {rec.valid['valid_rows']:,} held-out rows: "
+                + ', '.join(f'{k} {v:.4f}' for k, v in rec.valid.items() if isinstance(v, float)))
     user = rec.classes[args.user_col][1] if args.user is None else user   # the file's first user the model knows
     show_list(rec.recommend(user, 5), f"Top 5 for user {user}, among the items they do not have:", _ALL_SEEN.format(user))
     print(f"\nSaved the model to {rec.save(out)}")

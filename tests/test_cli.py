@@ -301,6 +301,17 @@ def test_train_file_rating_round_trip(shop, capsys):
     rc, stdout, err = run(['recommend', '--watched', 'sku-01', '--model-path', str(out)], capsys)
     assert rc == 1 and '--watched needs a model trained without ratings' in err and err.count('\n') == 1
 
+@pytest.mark.parametrize('rating', [['--no-rating'], ['--rating-col', 'stars']], ids=['rank', 'rating'])
+def test_train_file_valid_pct_zero_trains_on_every_row(shop, capsys, rating):
+    "--valid-pct 0: the model to put in use learns from every row, and the command says there are no validation figures."
+    from collab_tutorial.recommender import Recommender
+    out = shop/'all.safetensors'
+    fn = 'shop.csv' if rating == ['--no-rating'] else 'stars.tsv'
+    rc, stdout, err = run(['train', '--ratings', str(shop/fn), *SHOP, *rating, '--valid-pct', '0', '--out', str(out)], capsys)
+    assert rc == 0 and '0% held out' in stdout and 'no rows held out (--valid-pct 0)' in stdout and 'validation on' not in stdout, (stdout, err)
+    rec = Recommender.load(out)
+    assert rec.valid == {} and rec.meta['valid_pct'] == 0 and rec.meta['data']['train_rows'] == 300
+
 def test_recommend_file_empty_results_in_words(shop, capsys):
     "A user who has every item gets a sentence, never pandas' `Empty DataFrame`; integer-looking ids stay as written."
     rows = [('007', m) for m in range(1, 13)] + [(u, m) for u in range(8, 20) for m in (u % 12 + 1, (u + 5) % 12 + 1)]
@@ -326,8 +337,9 @@ FILE_BAD = [
     (['--valid-pct', '0.1'], 1, '--valid-pct describes a file of your own'),
     (['--ratings', 'SHOP_CSV', '--no-rating', '--rating-col', 'stars'], 2, 'argument --rating-col: not allowed with argument --no-rating'),
     (['--ratings', 'SHOP_CSV', '--no-rating', '--objective', 'rating'], 1, '--objective rating needs ratings: leave out --no-rating'),
-    (['--ratings', 'SHOP_CSV', '--valid-pct', '1'], 2, "--valid-pct: expected a fraction between 0 and 1, got '1'"),
-    (['--ratings', 'SHOP_CSV', '--valid-pct', '0'], 2, "--valid-pct: expected a fraction between 0 and 1, got '0'"),
+    (['--ratings', 'SHOP_CSV', '--valid-pct', '1'], 2, "--valid-pct: expected a fraction from 0 up to but not including 1, got '1'"),
+    (['--ratings', 'SHOP_CSV', '--valid-pct', '-0.1'], 2, "--valid-pct: expected a fraction from 0 up to but not including 1, got '-0.1'"),
+    (['--ratings', 'SHOP_CSV', '--valid-pct', 'nan'], 2, "--valid-pct: expected a fraction from 0 up to but not including 1, got 'nan'"),
     (['--ratings', 'SHOP_CSV', '--repeats', 'sum'], 2, "--repeats: invalid choice: 'sum'"),
     (['--ratings', 'SHOP_CSV', '--epochs', '0'], 2, '--epochs: expected a positive whole number'),
     (['--ratings', 'NOTES'], 1, "--ratings NOTES ends with '.txt': give a .csv, .tsv, .parquet file"),
